@@ -1,0 +1,188 @@
+"""The ``nex`` command: the database, the sample world, the main job and the Dagster UI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from nex_assets import env
+
+MAIN_JOB = "nex_main"
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"nex: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from nex_assets import db as nexdb
+
+    if args.action == "stop":
+        if os.environ.get("NEX_DATABASE_URL"):
+            return _fail("NEX_DATABASE_URL points at an external server; nex does not stop it")
+        print("stopped" if env.stop_embedded() else "not running")
+        return 0
+    if args.action == "status":
+        database = env.database_or_none()
+        if database is None:
+            print(f"embedded server not running (data in {env.pgdata_dir()})")
+            return 1
+        print(f"{'embedded' if database.embedded else 'external'}: {database.redacted_url()}")
+        return 0
+    database = nexdb.bootstrap()
+    if args.action == "url":
+        print(database.conninfo() if args.libpq else database.sqlalchemy_url(args.database))
+    else:
+        print(f"ready: {database.redacted_url()}")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """Shell exports so that plain `dagster` commands use the same instance: eval "$(nex env)"."""
+    from nex_assets import instance
+
+    home = instance.prepare()
+    database = env.database()
+    print(f"export DAGSTER_HOME='{home}'")
+    if not database.embedded:
+        print("# NEX_DATABASE_URL is already set in this shell; it is not repeated here.")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from nex_assets.lib.sample_world import WorldSize, generate
+
+    size = WorldSize.for_sales_rows(args.sales_rows) if args.sales_rows else WorldSize()
+    out = Path(args.out)
+    truth = generate(out, seed=args.seed, size=size)
+    files = ", ".join(f"{name} ({rows:,} rows)" for name, rows in truth["files"].items())
+    print(f"NEX Retail written to {out}: {files}")
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    from nex_assets.defs.warehouse.assets import prepare_manifest
+
+    print(f"manifest: {prepare_manifest()}")
+    return 0
+
+
+def _job_summary(run_id: str | None) -> int:
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    runs = (
+        instance.get_run_records(dg.RunsFilter(job_name=MAIN_JOB), limit=1)
+        if run_id is None
+        else [instance.get_run_record_by_id(run_id)]
+    )
+    if not runs or runs[0] is None:
+        return _fail("no run of the main job found")
+    run = runs[0].dagster_run
+    events = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    checks = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    print(f"\nRun {run.run_id} of {run.job_name}: {run.status.value}")
+    print(f"{'asset':<44} rows")
+    for record in events:
+        mat = record.event_log_entry.asset_materialization
+        rows = mat.metadata.get("dagster/row_count")
+        print(f"  {mat.asset_key.to_user_string():<42} {rows.value if rows else ''}")
+    passed = sum(1 for r in checks if r.event_log_entry.dagster_event.event_specific_data.passed)
+    print(f"{len(events)} assets materialized, {passed}/{len(checks)} checks passed")
+    print("\nOpen the Dagster UI on the same database:  .venv/bin/nex dev   (http://127.0.0.1:3000)")
+    return 0 if run.status == dg.DagsterRunStatus.SUCCESS else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from nex_assets import instance
+
+    instance.prepare()
+    cmd = [env.executable("dagster"), "job", "execute", "-m", "nex_assets.definitions", "-j", args.job]
+    code = subprocess.run(cmd, cwd=env.project_dir()).returncode
+    summary = _job_summary(None) if args.job == MAIN_JOB else 0
+    return code or summary
+
+
+def cmd_materialize(args: argparse.Namespace) -> int:
+    from nex_assets import instance
+
+    instance.prepare()
+    cmd = [
+        env.executable("dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "nex_assets.definitions",
+        "--select",
+        args.select,
+    ]
+    return subprocess.run(cmd, cwd=env.project_dir()).returncode
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from nex_assets import instance
+
+    instance.prepare()
+    workspace = env.project_dir() / "workspace.yaml"
+    cmd = [env.executable("dagster"), "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    return subprocess.run(cmd, cwd=env.project_dir()).returncode
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nex", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="the platform's PostgreSQL")
+    db.add_argument("action", choices=["url", "start", "stop", "status"])
+    db.add_argument("--libpq", action="store_true", help="print a libpq connection string (for psql)")
+    db.add_argument("--database", default=None, help="name another database on the server (dagster, mlflow)")
+    db.set_defaults(func=cmd_db)
+
+    sub.add_parser("env", help='shell exports for plain dagster commands: eval "$(nex env)"').set_defaults(
+        func=cmd_env
+    )
+
+    sample = sub.add_parser("sample", help="write the NEX Retail sample world as CSV files")
+    sample.add_argument("--out", default=str(env.project_dir() / "data" / "sample" / "retail"))
+    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--sales-rows", type=int, default=None, help="scale, e.g. 10000000")
+    sample.set_defaults(func=cmd_sample)
+
+    dbt = sub.add_parser("dbt", help="dbt project tasks")
+    dbt.add_argument("action", choices=["prepare"])
+    dbt.set_defaults(func=cmd_dbt)
+
+    run = sub.add_parser("run", help="run a job (the main job by default) on the platform's Dagster instance")
+    run.add_argument("--job", default=MAIN_JOB)
+    run.set_defaults(func=cmd_run)
+
+    mat = sub.add_parser("materialize", help="materialize assets by selection, e.g. 'retail_sales/raw+'")
+    mat.add_argument("select")
+    mat.set_defaults(func=cmd_materialize)
+
+    dev = sub.add_parser("dev", help="the Dagster UI and daemon on the platform's database")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(func=cmd_dev)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

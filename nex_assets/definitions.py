@@ -1,0 +1,22 @@
+"""The code location: every domain under ``defs/`` plus what is truly global."""
+
+import dagster as dg
+
+from nex_assets.defs import build_definitions
+from nex_assets.resources import WarehouseResource
+
+# The main job builds the whole graph as it stands; each domain's assets join it by existing.
+main_job = dg.define_asset_job(
+    "nex_main", selection=dg.AssetSelection.all(), description="Materialize every asset of every dataset."
+)
+
+# Steps fork from a server that has imported the code location once, instead of each step
+# paying for the imports again.
+executor = dg.multiprocess_executor.configured(
+    {"start_method": {"forkserver": {"preload_modules": ["nex_assets.definitions"]}}}
+)
+
+defs = dg.Definitions.merge(
+    build_definitions(),
+    dg.Definitions(jobs=[main_job], resources={"warehouse": WarehouseResource()}, executor=executor),
+)

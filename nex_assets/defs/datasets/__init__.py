@@ -1,0 +1,19 @@
+"""Datasets: each catalog entry becomes ``<dataset>/raw`` and ``<dataset>/profile``, a load job
+and a landing-folder sensor."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from nex_assets.defs.datasets.assets import profile_asset, raw_asset
+from nex_assets.defs.datasets.sensors import landing_job, landing_sensor
+
+
+def build(catalog) -> dg.Definitions:
+    assets, jobs, sensors = [], [], []
+    for ds in catalog.datasets:
+        assets += [raw_asset(ds, catalog), profile_asset(ds)]
+        job = landing_job(ds)
+        jobs.append(job)
+        sensors.append(landing_sensor(ds, catalog, job))
+    return dg.Definitions(assets=assets, jobs=jobs, sensors=sensors)

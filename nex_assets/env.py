@@ -1,0 +1,208 @@
+"""The one place that decides where NEX runs: project paths, the database, the Dagster home.
+
+With no ``NEX_DATABASE_URL`` the platform runs a private PostgreSQL 16 with pgvector from
+the ``pgserver`` package under ``<NEX_HOME>/pgdata``. It is started with no cleanup so a
+short command (``nex db url``) does not take it down under a long one (``nex dev``);
+``nex db stop`` stops it. Processes that find it running join it by reading its
+``postmaster.pid`` instead of going through pgserver's lock, which keeps every Dagster
+step subprocess cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+PROJECT_DIR = Path(os.environ.get("NEX_PROJECT_DIR") or Path(__file__).resolve().parent.parent)
+
+WAREHOUSE_DB = "nex"
+DAGSTER_DB = "dagster"
+MLFLOW_DB = "mlflow"
+
+
+def project_dir() -> Path:
+    return Path(os.environ.get("NEX_PROJECT_DIR") or PROJECT_DIR)
+
+
+def nex_home() -> Path:
+    """Local state (embedded database, Dagster home, reports); never committed."""
+    return Path(os.environ.get("NEX_HOME") or project_dir() / ".nex").resolve()
+
+
+def datasets_dir() -> Path:
+    return Path(os.environ.get("NEX_DATASETS_DIR") or project_dir() / "datasets").resolve()
+
+
+def landing_dir() -> Path:
+    return Path(os.environ.get("NEX_LANDING_DIR") or project_dir() / "data" / "landing").resolve()
+
+
+def dbt_project_dir() -> Path:
+    return project_dir() / "dbt_project"
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME") or nex_home() / "dagster_home").resolve()
+
+
+@dataclass(frozen=True)
+class Database:
+    """Connection facts for one PostgreSQL server; ``dbname`` is the warehouse database."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+    embedded: bool
+
+    def with_db(self, dbname: str) -> Database:
+        return replace(self, dbname=dbname)
+
+    def sqlalchemy_url(self, dbname: str | None = None) -> str:
+        # psycopg2 on purpose: with a bare postgresql:// SQLAlchemy 2.1 picks psycopg 3, and
+        # dagster-postgres then fails on `NOTIFY run_events, $1`.
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        db = dbname or self.dbname
+        if self.host.startswith("/"):
+            return f"postgresql+psycopg2://{auth}@/{db}?host={self.host}&port={self.port}"
+        return f"postgresql+psycopg2://{auth}@{self.host}:{self.port}/{db}"
+
+    def conninfo(self, dbname: str | None = None) -> str:
+        """A libpq connection string for psycopg 3 and psql."""
+        parts = {
+            "host": self.host,
+            "port": str(self.port),
+            "user": self.user,
+            "dbname": dbname or self.dbname,
+        }
+        if self.password:
+            parts["password"] = self.password
+        return " ".join(f"{k}='{_libpq_quote(v)}'" for k, v in parts.items())
+
+    def redacted_url(self, dbname: str | None = None) -> str:
+        url = self.sqlalchemy_url(dbname)
+        if self.password:
+            url = url.replace(":" + quote(self.password, safe="") + "@", ":***@")
+        return url
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt's profiles.yml, which reads the connection from env_var()."""
+        return {
+            "NEX_PG_HOST": self.host,
+            "NEX_PG_PORT": str(self.port),
+            "NEX_PG_USER": self.user,
+            "NEX_PG_PASSWORD": self.password,
+            "NEX_PG_DATABASE": self.dbname,
+        }
+
+
+def _libpq_quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def parse_database_url(url: str) -> Database:
+    """Parses ``NEX_DATABASE_URL`` (any postgres URL flavour, socket host in ``?host=``)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme not in {"postgresql", "postgres"}:
+        raise DatabaseUrlError(f"NEX_DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}")
+    query = parse_qs(parts.query)
+    host = (query.get("host") or [parts.hostname or "localhost"])[0]
+    port = int((query.get("port") or [parts.port or 5432])[0])
+    dbname = unquote(parts.path.lstrip("/")) or WAREHOUSE_DB
+    return Database(
+        host=host,
+        port=port,
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password or ""),
+        dbname=dbname,
+        embedded=False,
+    )
+
+
+def pgdata_dir() -> Path:
+    return nex_home() / "pgdata"
+
+
+def _running_embedded() -> Database | None:
+    pgdata = pgdata_dir()
+    if not (pgdata / "postmaster.pid").exists():
+        return None
+    from pgserver.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+    except (AssertionError, ValueError, OSError):
+        # A postmaster.pid caught half-written by a server that is starting.
+        return None
+    if info is None or not info.is_running() or info.status != "ready" or info.socket_dir is None:
+        return None
+    return Database(str(info.socket_dir), info.port or 5432, "postgres", "", WAREHOUSE_DB, embedded=True)
+
+
+def start_embedded() -> Database:
+    """Starts (or joins) the embedded server and returns how to reach it."""
+    found = _running_embedded()
+    if found is not None:
+        return found
+    import pgserver
+
+    pgdata = pgdata_dir()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    return Database(str(info.socket_dir), info.port or 5432, "postgres", "", WAREHOUSE_DB, embedded=True)
+
+
+def stop_embedded() -> bool:
+    """Stops the embedded server; returns False when none was running."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata_dir())
+    if info is None or not info.is_running():
+        return False
+    from pgserver import pg_ctl
+
+    user = "pgserver" if os.name == "posix" and os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(), user=user)
+    _database_cached.cache_clear()
+    return True
+
+
+@cache
+def _database_cached(url: str | None, home: str) -> Database:
+    if url:
+        return parse_database_url(url)
+    return start_embedded()
+
+
+def database() -> Database:
+    """The database in use: ``NEX_DATABASE_URL`` if set, else the embedded server (started if needed)."""
+    return _database_cached(os.environ.get("NEX_DATABASE_URL") or None, str(nex_home()))
+
+
+def database_or_none() -> Database | None:
+    """The database if it is reachable without starting anything (for cheap status checks)."""
+    url = os.environ.get("NEX_DATABASE_URL")
+    if url:
+        return parse_database_url(url)
+    return _running_embedded()
+
+
+def executable(name: str) -> str:
+    """A console script of this environment (dbt, dagster, mlflow) even when the venv is not activated."""
+    import shutil
+    import sys
+
+    local = Path(sys.executable).with_name(name)
+    return str(local) if local.exists() else (shutil.which(name) or name)

@@ -1,0 +1,168 @@
+"""The dataset catalog: one YAML file per dataset under ``datasets/``.
+
+Adding a dataset is adding a file here; every later domain (dictionary, quality, models)
+reads its settings from the same entry, so a bad entry fails loudly at load time with the
+file and the field named.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from nex_assets.lib.delimited import ALLOWED_TYPES
+from nex_assets.lib.identifiers import IdentifierError, dataset_identifier, to_identifier
+
+
+class CatalogError(ValueError):
+    pass
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Strict):
+    """Exactly one of ``path`` (a file or glob, relative to the project) or ``table``."""
+
+    path: str | None = None
+    table: str | None = None
+    url_env: str | None = Field(
+        default=None,
+        description="environment variable holding the source server's URL (never the URL itself)",
+    )
+    format: Literal["csv"] = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        if (self.path is None) == (self.table is None):
+            raise ValueError("source needs exactly one of `path` or `table`")
+        if self.url_env and not self.table:
+            raise ValueError("`url_env` applies to a `table` source only")
+        if self.delimiter is not None and len(self.delimiter) != 1:
+            raise ValueError("`delimiter` must be one character")
+        return self
+
+
+class ColumnHint(_Strict):
+    type: str | None = None
+    description: str | None = None
+    unit: str | None = None
+    sensitive: bool = False
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in ALLOWED_TYPES:
+            raise ValueError(f"unknown type {value!r}; use one of {list(ALLOWED_TYPES)}")
+        return value
+
+
+class Landing(_Strict):
+    """Files dropped in ``data/landing/<dataset>/``: ``replace`` loads the newest file alone,
+    ``append`` loads the source and every landing file together."""
+
+    mode: Literal["replace", "append"] = "replace"
+    pattern: str = "*.csv"
+
+
+class Dataset(_Strict):
+    name: str
+    description: str = ""
+    group: str = "datasets"
+    owner: str | None = None
+    source: Source
+    primary_key: list[str] = Field(default_factory=list)
+    columns: dict[str, ColumnHint] = Field(default_factory=dict)
+    sensitive: list[str] = Field(default_factory=list)
+    allow_empty: bool = False
+    landing: Landing = Field(default_factory=Landing)
+    tags: dict[str, str] = Field(default_factory=dict)
+    file: str = Field(default="", exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        try:
+            return dataset_identifier(value)
+        except IdentifierError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("primary_key", "sensitive")
+    @classmethod
+    def _identifiers(cls, value: list[str]) -> list[str]:
+        return [to_identifier(v) for v in value]
+
+    @field_validator("columns")
+    @classmethod
+    def _column_keys(cls, value: dict[str, ColumnHint]) -> dict[str, ColumnHint]:
+        return {to_identifier(k): v for k, v in value.items()}
+
+    @property
+    def sensitive_columns(self) -> set[str]:
+        return set(self.sensitive) | {name for name, hint in self.columns.items() if hint.sensitive}
+
+    @property
+    def type_hints(self) -> dict[str, str]:
+        return {name: hint.type for name, hint in self.columns.items() if hint.type}
+
+    def source_files(self, project_dir: Path) -> list[Path]:
+        """The files the source names, sorted; empty for a table source."""
+        if self.source.path is None:
+            return []
+        pattern = self.source.path
+        full = pattern if Path(pattern).is_absolute() else str(project_dir / pattern)
+        if glob.has_magic(full):
+            return sorted(Path(p) for p in glob.glob(full) if Path(p).is_file())
+        return [Path(full)]
+
+    def landing_files(self, landing_root: Path) -> list[Path]:
+        folder = landing_root / self.name
+        if not folder.is_dir():
+            return []
+        return sorted(
+            p for p in folder.glob(self.landing.pattern) if p.is_file() and not p.name.startswith(".")
+        )
+
+    def files_to_load(self, project_dir: Path, landing_root: Path) -> list[Path]:
+        landed = self.landing_files(landing_root)
+        if self.landing.mode == "replace" and landed:
+            return [max(landed, key=lambda p: (p.stat().st_mtime_ns, p.name))]
+        return self.source_files(project_dir) + landed
+
+
+def load_dataset(path: Path) -> Dataset:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: expected a mapping of dataset settings, got {type(raw).__name__}")
+    try:
+        dataset = Dataset.model_validate({**raw, "file": str(path)})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise CatalogError(f"{path}: {problems}") from exc
+    if path.stem != dataset.name:
+        raise CatalogError(f"{path}: the file must be named after its dataset ({dataset.name}.yaml)")
+    return dataset
+
+
+def load_catalog(folder: Path) -> list[Dataset]:
+    if not folder.is_dir():
+        return []
+    datasets = [load_dataset(p) for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))]
+    seen: dict[str, str] = {}
+    for ds in datasets:
+        if ds.name in seen:
+            raise CatalogError(f"{ds.file}: dataset {ds.name!r} is already defined in {seen[ds.name]}")
+        seen[ds.name] = ds.file
+    return datasets

@@ -1,0 +1,42 @@
+-- The platform's own tables. Idempotent: run on every bootstrap.
+create table if not exists nex.dataset_versions (
+    dataset         text        not null,
+    data_version    text        not null,
+    loaded_at       timestamptz not null default now(),
+    source          text        not null,
+    rows            bigint      not null,
+    columns         integer     not null,
+    bytes           bigint      not null,
+    duration_s      double precision not null,
+    table_schema    jsonb       not null,
+    dagster_run_id  text,
+    primary key (dataset, data_version, loaded_at)
+);
+create index if not exists dataset_versions_latest on nex.dataset_versions (dataset, loaded_at desc);
+
+create table if not exists nex.load_failures (
+    id             bigserial   primary key,
+    dataset        text        not null,
+    failed_at      timestamptz not null default now(),
+    source         text        not null,
+    reason         text        not null,
+    dagster_run_id text
+);
+
+create table if not exists nex.column_profiles (
+    dataset        text        not null,
+    column_name    text        not null,
+    data_version   text        not null,
+    profiled_at    timestamptz not null default now(),
+    ordinal        integer     not null,
+    pg_type        text        not null,
+    inferred_type  text        not null,
+    sensitive      boolean     not null default false,
+    row_count      bigint      not null,
+    null_count     bigint      not null,
+    null_share     double precision not null,
+    distinct_count bigint      not null,
+    stats          jsonb       not null,
+    profile_hash   text        not null,
+    primary key (dataset, column_name, data_version)
+);
