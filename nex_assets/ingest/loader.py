@@ -29,6 +29,7 @@ from nex_assets.lib.delimited import SAMPLE_BYTES, FileShape, FileShapeError, re
 # Part of every data version: a change in how files are read must reload them.
 LOADER_VERSION = "1"
 CHUNK = 1 << 20
+MAX_SAMPLE_BYTES = 64 << 20
 TYPE_ERRORS = {"22P02", "22007", "22008", "22003", "22P03"}
 
 Progress = Callable[[Path, int], None]
@@ -84,10 +85,23 @@ def current_version(conn: psycopg.Connection, dataset: str) -> dict | None:
     return {"data_version": row[0], "rows": row[1], "table_schema": row[2], "bytes": row[3]}
 
 
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def _read_sample(path: Path) -> tuple[bytes, bool]:
     try:
         with path.open("rb") as f:
             sample = f.read(SAMPLE_BYTES)
+            # A huge first row would leave no whole row to guess types from: read on, within reason.
+            while (
+                sample.count(b"\n") < 3 and len(sample) < MAX_SAMPLE_BYTES and (more := f.read(len(sample)))
+            ):
+                sample += more
             complete = not f.read(1)
     except FileNotFoundError as exc:
         raise LoadError(f"{path}: the file does not exist (or disappeared before it was read)") from exc
@@ -271,11 +285,16 @@ def _load_once(
         )
         rows = 0
         for path, file_shape, digest in zip(files, shapes, digests, strict=True):
+            signature = _signature(path)
             try:
                 n, seen = _copy_file(cur, staging_ident, path, file_shape, progress)
             except psycopg.errors.DataError as exc:
+                if _signature(path) != signature:
+                    raise LoadError(
+                        f"{path}: the file changed while it was read; nothing was loaded"
+                    ) from exc
                 _raise_copy_error(ds, path, exc)
-            if seen != digest:
+            if seen != digest or _signature(path) != signature:
                 raise LoadError(f"{path}: the file changed while it was read; nothing was loaded")
             if n == 0 and not ds.allow_empty:
                 raise LoadError(
