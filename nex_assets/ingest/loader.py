@@ -273,6 +273,8 @@ def _load_once(
     with nexdb.connect(database) as conn, conn.transaction(), conn.cursor() as cur:
         # One load per dataset at a time: a second one waits here, then sees the first's result.
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"nex.load.{ds.name}",))
+        # The primary key index is built once after COPY; give the sort room to stay in memory.
+        cur.execute("set local maintenance_work_mem = '256MB'")
         cur.execute(sql.SQL("drop table if exists {}").format(staging_ident))
         cur.execute(
             sql.SQL("create table {} ({})").format(

@@ -176,7 +176,7 @@ def test_missing_file_is_named(loaded, conn):
 
 
 def test_unchanged_content_is_not_reloaded(loaded, conn):
-    ds, path, before = loaded
+    ds, path, _ = loaded
     first = conn.execute(
         "select count(*) from nex.dataset_versions where dataset = %s", (ds.name,)
     ).fetchone()

@@ -1,0 +1,38 @@
+"""Building definitions for tests from catalogs of their own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+from nex_assets.defs import Catalog, build_definitions
+from nex_assets.lib.catalog import load_catalog
+from nex_assets.resources import WarehouseResource
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def with_resources(catalog: Catalog) -> dg.Definitions:
+    return dg.Definitions.merge(
+        build_definitions(catalog), dg.Definitions(resources={"warehouse": WarehouseResource()})
+    )
+
+
+def sample_world_catalog(world: Path, project: Path) -> Catalog:
+    """The real catalog (datasets/*.yaml) over a small generated world laid out as in a checkout."""
+    target = project / "data" / "sample" / "retail"
+    if not target.exists():
+        shutil.copytree(world, target)
+    return Catalog(
+        load_catalog(ROOT / "datasets"), project_dir=project, landing_dir=project / "data" / "landing"
+    )
+
+
+def write_catalog(folder: Path, name: str, source: Path, **extra: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"name: {name}", "source:", f"  path: {source}"] + [f"{k}: {v}" for k, v in extra.items()]
+    path = folder / f"{name}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
