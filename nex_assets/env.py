@@ -164,17 +164,23 @@ def start_embedded() -> Database:
     return Database(str(info.socket_dir), info.port or 5432, "postgres", "", WAREHOUSE_DB, embedded=True)
 
 
-def stop_embedded() -> bool:
-    """Stops the embedded server; returns False when none was running."""
+def stop_embedded(timeout_s: float = 30.0) -> bool:
+    """Stops the embedded server (a fast shutdown); returns False when none was running."""
+    import signal
+
+    import psutil
     from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata_dir())
     if info is None or not info.is_running():
         return False
-    from pgserver import pg_ctl
-
-    user = "pgserver" if os.name == "posix" and os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(), user=user)
+    # SIGINT is PostgreSQL's fast shutdown; signalling the postmaster avoids pg_ctl needing to
+    # reach the data folder as the server's own system user.
+    info.process.send_signal(signal.SIGINT)
+    try:
+        info.process.wait(timeout_s)
+    except psutil.TimeoutExpired:
+        info.process.kill()
     _database_cached.cache_clear()
     return True
 

@@ -57,9 +57,13 @@ class FileShape:
     notes: list[str] = field(default_factory=list)
 
 
-def detect_encoding(sample: bytes, declared: str | None = None) -> Encoding:
+def detect_encoding(sample: bytes, declared: str | None = None, *, complete: bool = False) -> Encoding:
     if declared:
-        return _declared_encoding(declared)
+        enc = _declared_encoding(declared)
+        # A BOM is optional in UTF-8: skip it only where it is present.
+        if enc.python == "utf-8":
+            return Encoding("utf-8", "UTF8", 3 if sample.startswith(codecs.BOM_UTF8) else 0)
+        return enc
     if sample.startswith(codecs.BOM_UTF8):
         return Encoding("utf-8", "UTF8", 3)
     if sample.startswith(codecs.BOM_UTF16_LE):
@@ -76,7 +80,7 @@ def detect_encoding(sample: bytes, declared: str | None = None) -> Encoding:
         if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
             return Encoding("utf-16-be", None, 0)
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
         return Encoding("utf-8", "UTF8", 0)
     except UnicodeDecodeError:
         pass
@@ -184,7 +188,7 @@ def read_shape(
     """Works out how to COPY a file from its first bytes; raises FileShapeError naming the problem."""
     if not sample:
         raise FileShapeError(f"{path}: the file is empty")
-    encoding = detect_encoding(sample, declared_encoding)
+    encoding = detect_encoding(sample, declared_encoding, complete=complete)
     if looks_binary(sample, encoding):
         raise FileShapeError(f"{path}: the file looks binary (NUL or control bytes), not delimited text")
     try:

@@ -53,7 +53,8 @@ def personal_kind(column: str, values: list[str]) -> str | None:
     if sum(bool(_EMAIL.match(v)) for v in sample) >= 0.8 * len(sample):
         return "email"
     digits = [v for v in sample if _PHONE.match(v) and sum(c.isdigit() for c in v) >= 7]
-    if len(digits) >= 0.8 * len(sample) and any(h in lowered for h in ("phone", "mobile", "tel", "fax")):
+    words = set(re.split(r"[^a-z]+", lowered))
+    if len(digits) >= 0.8 * len(sample) and words & {"phone", "mobile", "tel", "telephone", "fax", "cell"}:
         return "phone"
     if lowered in {"name", "customer_name", "contact", "contact_name"} and (
         sum(all(_NAME_WORD.match(w) for w in v.split()) for v in sample) >= 0.8 * len(sample)

@@ -15,7 +15,7 @@ TEMPORAL_TYPES = {
     "timestamp",
     "timestamptz",
 }
-ID_SUFFIXES = ("_id", "_key", "_code", "_uuid", "sku", "id")
+ID_SUFFIXES = ("_id", "_key", "_code", "_uuid", "sku")
 
 # Judgement calls, kept together so they can be tuned in one place.
 CATEGORICAL_MAX_DISTINCT = 50

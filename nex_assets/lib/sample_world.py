@@ -1047,7 +1047,8 @@ def generate(out_dir: Path, *, seed: int = 7, size: WorldSize = DEFAULT_SIZE) ->
         },
         "response_model": {
             "formula": "P(accepted) = sigmoid(intercept[offer] + sum_f coefficients[offer][f] * z_f), "
-            "z_f = (x_f - mean) / std; channel_match = offer channel equals preferred_channel",
+            "z_f = (x_f - mean) / std with mean and population std (ddof=0) over customers.csv as written; "
+            "channel_match = offer channel equals preferred_channel",
             "features": list(RESPONSE_FEATURES),
             "standardization": standardization,
             "intercepts": dict(zip(offer_ids, intercepts.tolist(), strict=True)),
