@@ -58,11 +58,16 @@ def _bootstrap_cached(db: env.Database) -> env.Database:
         _create_database_if_missing(db, db.dbname)
     for name in SIDE_DATABASES:
         _create_database_if_missing(db, name)
-    ddl = resources.files("nex_assets.sql").joinpath("platform.sql").read_text()
+    # Each domain owns a file of idempotent DDL; they run in name order.
+    scripts = sorted(
+        (f for f in resources.files("nex_assets.sql").iterdir() if f.name.endswith(".sql")),
+        key=lambda f: f.name,
+    )
     with connect(db) as conn:
         conn.execute("select pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK,))
         conn.execute("create extension if not exists vector")
         for schema in SCHEMAS:
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        conn.execute(ddl)
+        for script in scripts:
+            conn.execute(script.read_text())
     return db

@@ -134,10 +134,22 @@ def pgdata_dir() -> Path:
     return nex_home() / "pgdata"
 
 
+def _quiet_pgserver():
+    """pgserver's import warns when XDG_RUNTIME_DIR is unset (it falls back to /tmp); that is fine here."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    return pgserver
+
+
 def _running_embedded() -> Database | None:
     pgdata = pgdata_dir()
     if not (pgdata / "postmaster.pid").exists():
         return None
+    _quiet_pgserver()
     from pgserver.utils import PostmasterInfo
 
     try:
@@ -155,8 +167,7 @@ def start_embedded() -> Database:
     found = _running_embedded()
     if found is not None:
         return found
-    import pgserver
-
+    pgserver = _quiet_pgserver()
     pgdata = pgdata_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
@@ -169,6 +180,8 @@ def stop_embedded(timeout_s: float = 30.0) -> bool:
     import signal
 
     import psutil
+
+    _quiet_pgserver()
     from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata_dir())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -84,6 +84,13 @@ class Dataset(_Strict):
     allow_empty: bool = False
     landing: Landing = Field(default_factory=Landing)
     tags: dict[str, str] = Field(default_factory=dict)
+    # Settings of later domains. Each domain validates its own section with its own model, so a
+    # mistake there is reported by the domain that understands it, still naming this file.
+    dictionary: dict[str, Any] = Field(default_factory=dict)
+    quality: dict[str, Any] = Field(default_factory=dict)
+    synthetic: dict[str, Any] = Field(default_factory=dict)
+    recipes: list[str] = Field(default_factory=list)
+    monitoring: dict[str, Any] = Field(default_factory=dict)
     file: str = Field(default="", exclude=True)
 
     @field_validator("name")

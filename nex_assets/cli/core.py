@@ -1,4 +1,4 @@
-"""The ``nex`` command: the database, the sample world, the main job and the Dagster UI."""
+"""Core commands: the database, the sample world, dbt, the main job and the Dagster UI."""
 
 from __future__ import annotations
 
@@ -137,10 +137,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return subprocess.run(cmd, cwd=env.project_dir()).returncode
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nex", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-
+def register(sub) -> None:
     db = sub.add_parser("db", help="the platform's PostgreSQL")
     db.add_argument("action", choices=["url", "start", "stop", "status"])
     db.add_argument("--libpq", action="store_true", help="print a libpq connection string (for psql)")
@@ -173,16 +170,3 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
     dev.set_defaults(func=cmd_dev)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
