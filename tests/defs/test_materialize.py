@@ -37,6 +37,12 @@ def test_sample_world_end_to_end_with_dbt(small_world, tmp_path, dagster_instanc
         "warehouse/sku_weekly_sales",
         "warehouse/store_performance",
     } <= keys
+    marts = {
+        m.materialization.asset_key.path[-1]: m.materialization.metadata["dagster/row_count"].value
+        for m in result.get_asset_materialization_events()
+        if m.materialization.asset_key.path[0] == "warehouse"
+    }
+    assert marts["store_performance"] == 24 and marts["stg_retail__sales"] > 0
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)
     assert any(c.asset_key.path == ["warehouse", "stg_retail__sales"] for c in checks)

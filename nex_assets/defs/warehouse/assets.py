@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from psycopg import sql
 
 from nex_assets import env
 from nex_assets.resources import WarehouseResource
@@ -151,10 +152,21 @@ def run_dbt_build(
     )
     invocation = cli.cli(args, manifest=manifest, dagster_dbt_translator=Translator(), raise_on_error=False)
     own_keys = set(context.selected_asset_keys)
+    relations = {
+        spec.key: spec.metadata["dagster/table_name"]
+        for spec in context.assets_def.specs
+        if spec.key in own_keys
+    }
     own_checks = set(context.selected_asset_check_keys)
     for event in invocation.stream():
         if isinstance(event, dg.AssetMaterialization) and event.asset_key in own_keys:
-            yield dg.MaterializeResult(asset_key=event.asset_key, metadata=event.metadata)
+            table = relations[event.asset_key]
+            with warehouse.connect() as conn:
+                query = sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".", 1)))
+                rows = conn.execute(query).fetchone()[0]
+            yield dg.MaterializeResult(
+                asset_key=event.asset_key, metadata={**event.metadata, "dagster/row_count": rows}
+            )
         elif isinstance(event, dg.AssetCheckEvaluation) and event.asset_check_key in own_checks:
             yield dg.AssetCheckResult(
                 asset_key=event.asset_key,
