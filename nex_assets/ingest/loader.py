@@ -4,16 +4,15 @@ The new version is built in a table of its own inside one transaction, checked (
 primary key), then swapped in under the dataset's name; views that read the old table
 are recreated on the new one in the same transaction. A reader sees the old version or
 the new one, never a half, and any failure leaves the old version as it was.
+Tables from another database go through ``table_source`` and the same publishing steps.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -21,31 +20,19 @@ from psycopg import sql
 
 from nex_assets import db as nexdb
 from nex_assets import env
-from nex_assets.ingest import relations
+from nex_assets.ingest import publish as pub
 from nex_assets.ingest.errors import LoadError, describe_copy_error, find_key_problems
+from nex_assets.ingest.publish import LOADER_VERSION, LoadResult, data_version
 from nex_assets.lib.catalog import Dataset
 from nex_assets.lib.delimited import SAMPLE_BYTES, FileShape, FileShapeError, read_shape
 
-# Part of every data version: a change in how files are read must reload them.
-LOADER_VERSION = "1"
+__all__ = ["LOADER_VERSION", "LoadResult", "data_version", "load", "load_dataset"]
+
 CHUNK = 1 << 20
 MAX_SAMPLE_BYTES = 64 << 20
 TYPE_ERRORS = {"22P02", "22007", "22008", "22003", "22P03"}
 
 Progress = Callable[[Path, int], None]
-
-
-@dataclass
-class LoadResult:
-    dataset: str
-    data_version: str
-    skipped: bool
-    rows: int
-    columns: list[tuple[str, str]]
-    bytes: int
-    duration_s: float
-    files: list[str]
-    notes: list[str] = field(default_factory=list)
 
 
 def file_digest(path: Path) -> str:
@@ -57,32 +44,6 @@ def file_digest(path: Path) -> str:
     except FileNotFoundError as exc:
         raise LoadError(f"{path}: the file does not exist (or disappeared before it was read)") from exc
     return h.hexdigest()
-
-
-def data_version(ds: Dataset, digests: list[str]) -> str:
-    """Content hash of the input plus every setting that changes what lands in the table."""
-    settings = {
-        "loader": LOADER_VERSION,
-        "encoding": ds.source.encoding,
-        "delimiter": ds.source.delimiter,
-        "types": ds.type_hints,
-        "primary_key": ds.primary_key,
-    }
-    h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
-    for d in digests:
-        h.update(d.encode())
-    return h.hexdigest()[:16]
-
-
-def current_version(conn: psycopg.Connection, dataset: str) -> dict | None:
-    row = conn.execute(
-        """select data_version, rows, table_schema, bytes from nex.dataset_versions
-           where dataset = %s order by loaded_at desc limit 1""",
-        (dataset,),
-    ).fetchone()
-    if row is None or not relations.table_exists(conn, "raw", dataset):
-        return None
-    return {"data_version": row[0], "rows": row[1], "table_schema": row[2], "bytes": row[3]}
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -206,19 +167,9 @@ def load(
     digests = [file_digest(p) for p in files]
     version = data_version(ds, digests)
     with nexdb.connect(database) as conn:
-        previous = current_version(conn, ds.name)
+        previous = pub.current_version(conn, ds.name)
     if previous and previous["data_version"] == version and not force:
-        return LoadResult(
-            ds.name,
-            version,
-            True,
-            previous["rows"],
-            [(c["name"], c["type"]) for c in previous["table_schema"]],
-            previous["bytes"],
-            time.perf_counter() - started,
-            [str(p) for p in files],
-            ["content unchanged since the last load: nothing reloaded"],
-        )
+        return pub.unchanged(ds, version, [str(p) for p in files], started, previous)
     widened: dict[str, str] = {}
     notes: list[str] = []
     try:
@@ -232,7 +183,7 @@ def load(
                 widened[w.column] = "text"
                 notes.append(w.note)
     except LoadError as exc:
-        _record_failure(database, ds, files, str(exc), run_id)
+        pub.record_failure(database, ds, ", ".join(map(str, files)), str(exc), run_id)
         raise
     duration = time.perf_counter() - started
     shape = shapes[0]
@@ -268,28 +219,13 @@ def _load_once(
     started: float,
 ) -> int:
     shape = shapes[0]
-    staging = f"{ds.name[:40]}__load_{version[:8]}"
-    staging_ident = sql.Identifier("raw", staging)
-    with nexdb.connect(database) as conn, conn.transaction(), conn.cursor() as cur:
-        # One load per dataset at a time: a second one waits here, then sees the first's result.
-        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"nex.load.{ds.name}",))
-        # The primary key index is built once after COPY; give the sort room to stay in memory.
-        cur.execute("set local maintenance_work_mem = '256MB'")
-        cur.execute(sql.SQL("drop table if exists {}").format(staging_ident))
-        cur.execute(
-            sql.SQL("create table {} ({})").format(
-                staging_ident,
-                sql.SQL(", ").join(
-                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
-                    for c, t in zip(shape.columns, shape.types, strict=True)
-                ),
-            )
-        )
+    columns = list(zip(shape.columns, shape.types, strict=True))
+    with pub.staging_table(database, ds, version, columns) as staging:
         rows = 0
         for path, file_shape, digest in zip(files, shapes, digests, strict=True):
             signature = _signature(path)
             try:
-                n, seen = _copy_file(cur, staging_ident, path, file_shape, progress)
+                n, seen = _copy_file(staging.cur, staging.ident, path, file_shape, progress)
             except psycopg.errors.DataError as exc:
                 if _signature(path) != signature:
                     raise LoadError(
@@ -304,26 +240,16 @@ def _load_once(
                     "(set `allow_empty: true` on the dataset to accept an empty load)"
                 )
             rows += n
-        if ds.primary_key:
-            _add_primary_key(cur, ds, staging, files, shape)
-        relations.swap_in(cur, "raw", ds.name, staging)
-        cur.execute(sql.SQL("analyze {}").format(sql.Identifier("raw", ds.name)))
-        cur.execute(
-            """insert into nex.dataset_versions
-                   (dataset, data_version, source, rows, columns, bytes, duration_s, table_schema,
-                    dagster_run_id)
-                   values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (
-                ds.name,
-                version,
-                ", ".join(map(str, files)),
-                rows,
-                len(shape.columns),
-                sum(p.stat().st_size for p in files),
-                time.perf_counter() - started,
-                json.dumps([{"name": c, "type": t} for c, t in zip(shape.columns, shape.types, strict=True)]),
-                run_id,
-            ),
+        pub.publish(
+            staging,
+            ds,
+            version=version,
+            source=", ".join(map(str, files)),
+            rows=rows,
+            size=sum(p.stat().st_size for p in files),
+            started=started,
+            run_id=run_id,
+            key_problems=lambda exc: find_key_problems(ds, files, shape, exc),
         )
         return rows
 
@@ -341,27 +267,11 @@ def _raise_copy_error(ds: Dataset, path: Path, exc: psycopg.errors.DataError) ->
     raise LoadError(f"{path}: {where}{col}{exc.diag.message_primary}") from exc
 
 
-def _add_primary_key(
-    cur: psycopg.Cursor, ds: Dataset, staging: str, files: list[Path], shape: FileShape
-) -> None:
-    cur.execute("savepoint pk")
-    try:
-        cur.execute(
-            sql.SQL("alter table {} add primary key ({})").format(
-                sql.Identifier("raw", staging), sql.SQL(", ").join(map(sql.Identifier, ds.primary_key))
-            )
-        )
-        cur.execute("release savepoint pk")
-    except (psycopg.errors.UniqueViolation, psycopg.errors.NotNullViolation) as exc:
-        cur.execute("rollback to savepoint pk")
-        raise LoadError(find_key_problems(ds, files, shape, exc)) from exc
+def load_dataset(ds: Dataset, catalog_dirs: tuple[Path, Path], **kwargs) -> LoadResult:
+    """Loads a dataset from whatever its source is: files (with landing files) or a table."""
+    if ds.source.table:
+        from nex_assets.ingest.table_source import load_table
 
-
-def _record_failure(
-    database: env.Database, ds: Dataset, files: list[Path], reason: str, run_id: str | None
-) -> None:
-    with nexdb.connect(database, autocommit=True) as conn:
-        conn.execute(
-            "insert into nex.load_failures (dataset, source, reason, dagster_run_id) values (%s, %s, %s, %s)",
-            (ds.name, ", ".join(map(str, files)), reason[:4000], run_id),
-        )
+        return load_table(ds, **kwargs)
+    project_dir, landing_dir = catalog_dirs
+    return load(ds, ds.files_to_load(project_dir, landing_dir), **kwargs)

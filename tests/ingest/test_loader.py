@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nex_assets.ingest.errors import LoadError
-from nex_assets.ingest.loader import load
+from nex_assets.ingest.loader import load, load_dataset
 from nex_assets.lib.catalog import Dataset
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -214,3 +214,43 @@ def test_no_matching_file_is_named(tmp_path, database, unique_name):
     ds = dataset(unique_name, tmp_path / "nothing*.csv")
     with pytest.raises(LoadError, match=r"no file matches source"):
         load(ds, ds.source_files(tmp_path), database=database)
+
+
+def test_table_source_on_the_same_server(database, conn, unique_name):
+    conn.execute(
+        f'create table public."{unique_name}_src" (id int primary key, city text, amount numeric(8,2))'
+    )
+    conn.execute(f"insert into public.\"{unique_name}_src\" values (2, 'York', 2.50), (1, 'Leeds', 10)")
+    conn.commit()
+    ds = Dataset.model_validate(
+        {"name": unique_name, "source": {"table": f"public.{unique_name}_src"}, "primary_key": ["id"]}
+    )
+    first = load_dataset(ds, (Path("."), Path(".")), database=database)
+    assert not first.skipped and first.rows == 2
+    assert dict(first.columns)["amount"] == "numeric(8,2)"
+    assert rows(conn, unique_name) == [(1, "Leeds", 10), (2, "York", 2.5)]
+    again = load_dataset(ds, (Path("."), Path(".")), database=database)
+    assert again.skipped and again.data_version == first.data_version
+    conn.execute(f"insert into public.\"{unique_name}_src\" values (3, 'Bath', 1)")
+    conn.commit()
+    third = load_dataset(ds, (Path("."), Path(".")), database=database)
+    assert not third.skipped and third.rows == 3
+
+
+def test_table_source_from_another_server_named_by_an_env_var(database, conn, unique_name, monkeypatch):
+    conn.execute(f'create table public."{unique_name}_src" (id int, v text)')
+    conn.execute(f"insert into public.\"{unique_name}_src\" values (1, 'a')")
+    conn.commit()
+    ds = Dataset.model_validate(
+        {"name": unique_name, "source": {"table": f"{unique_name}_src", "url_env": "NEX_TEST_SOURCE_URL"}}
+    )
+    with pytest.raises(LoadError, match=r"NEX_TEST_SOURCE_URL .* is not set"):
+        load_dataset(ds, (Path("."), Path(".")), database=database)
+    monkeypatch.setenv("NEX_TEST_SOURCE_URL", database.sqlalchemy_url())
+    assert load_dataset(ds, (Path("."), Path(".")), database=database).rows == 1
+
+
+def test_missing_source_table_is_named(database, unique_name):
+    ds = Dataset.model_validate({"name": unique_name, "source": {"table": "public.nowhere_at_all"}})
+    with pytest.raises(LoadError, match=r"source table public\.nowhere_at_all does not exist"):
+        load_dataset(ds, (Path("."), Path(".")), database=database)

@@ -45,7 +45,6 @@ def raw_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
         metadata={"dagster/table_name": f"raw.{ds.name}", "source": source, "catalog_file": ds.file},
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        files = ds.files_to_load(catalog.project_dir, catalog.landing_dir)
         last_logged = [0]
 
         def progress(path, sent: int) -> None:
@@ -53,8 +52,12 @@ def raw_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
                 last_logged[0] = sent
                 context.log.info(f"{path.name}: {sent >> 20} MiB sent")
 
-        result = loader.load(
-            ds, files, database=warehouse.database(), run_id=context.run_id, progress=progress
+        result = loader.load_dataset(
+            ds,
+            (catalog.project_dir, catalog.landing_dir),
+            database=warehouse.database(),
+            run_id=context.run_id,
+            progress=progress,
         )
         for note in result.notes:
             context.log.warning(note) if not result.skipped else context.log.info(note)
