@@ -11,6 +11,21 @@ from nex_assets import db as nexdb
 from nex_assets import env
 
 
+# One run per dataset at a time (runs carry the `nex/dataset` tag); every named pool, `gpu`
+# among them, gets one slot, so two GPU steps never share the device.
+CONCURRENCY = {
+    "runs": {
+        "max_concurrent_runs": 4,
+        "tag_concurrency_limits": [
+            {"key": "nex/dataset", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+        ],
+    },
+    "pools": {"default_limit": 1},
+}
+# A run whose worker process died is retried once; a run that failed on its own is not.
+RUN_RETRIES = {"enabled": True, "max_retries": 1, "retry_on_asset_or_op_failure": False}
+
+
 def instance_config(database: env.Database, home: Path) -> dict:
     url = database.sqlalchemy_url(env.DAGSTER_DB)
     if database.password:
@@ -18,13 +33,10 @@ def instance_config(database: env.Database, home: Path) -> dict:
         url = {"env": "NEX_DAGSTER_STORAGE_URL"}
     return {
         "storage": {"postgres": {"postgres_url": url}},
-        "run_coordinator": {
-            "module": "dagster._core.run_coordinator",
-            "class": "QueuedRunCoordinator",
-            "config": {"max_concurrent_runs": 4},
-        },
+        "run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator"},
+        "concurrency": CONCURRENCY,
         "run_monitoring": {"enabled": True, "max_resume_run_attempts": 0},
-        "run_retries": {"enabled": True, "max_retries": 1},
+        "run_retries": RUN_RETRIES,
         "local_artifact_storage": {
             "module": "dagster._core.storage.root",
             "class": "LocalArtifactStorage",

@@ -461,3 +461,11 @@ def test_dockerfile_copies_existing_paths_and_installs_the_project(services):
     workspace_path = option(command_args(services["webserver"]), "-w", "--workspace")
     destinations = {dest for sources, dest, _ in copies if sources == ["docker/workspace.docker.yaml"]}
     assert workspace_path in destinations
+
+
+def test_docker_instance_has_the_same_concurrency_and_retries_as_the_local_one():
+    from nex_assets import instance
+
+    config = yaml.safe_load((ROOT / "docker" / "dagster.yaml").read_text())
+    assert config["concurrency"] == instance.CONCURRENCY
+    assert config["run_retries"] == instance.RUN_RETRIES
