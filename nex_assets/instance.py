@@ -10,7 +10,6 @@ import yaml
 from nex_assets import db as nexdb
 from nex_assets import env
 
-
 # One run per dataset at a time (runs carry the `nex/dataset` tag); every named pool, `gpu`
 # among them, gets one slot, so two GPU steps never share the device.
 CONCURRENCY = {
