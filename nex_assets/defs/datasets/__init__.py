@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import dagster as dg
 
+from nex_assets import env
 from nex_assets.defs.datasets.assets import profile_asset, raw_asset
 from nex_assets.defs.datasets.sensors import landing_job, landing_sensor
+from nex_assets.lib.automation import load_settings, settings_path
 
 
 def build(catalog) -> dg.Definitions:
+    settings = load_settings(settings_path(env.project_dir()))
     assets, jobs, sensors = [], [], []
     for ds in catalog.datasets:
-        assets += [raw_asset(ds, catalog), profile_asset(ds)]
+        assets += [raw_asset(ds, catalog, settings), profile_asset(ds)]
         job = landing_job(ds)
         jobs.append(job)
         sensors.append(landing_sensor(ds, catalog, job))

@@ -1,10 +1,13 @@
 """``<dataset>/raw`` loads the files; ``<dataset>/profile`` describes every column."""
 
+from datetime import timedelta
+
 import dagster as dg
 from psycopg import sql
 
 from nex_assets.ingest import loader, profiler
 from nex_assets.lib import markdown, patterns
+from nex_assets.lib.automation import AutomationSettings, freshness_hours
 from nex_assets.lib.catalog import Dataset
 from nex_assets.resources import WarehouseResource
 
@@ -31,7 +34,20 @@ def _preview(conn, ds: Dataset, columns: list[str]) -> str:
     return markdown.table(columns, shown)
 
 
-def raw_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
+def freshness(ds: Dataset, settings: AutomationSettings) -> dg.FreshnessPolicy:
+    """Warn, then fail, when a dataset has not been materialized for its window (the daily schedule
+    and the landing sensor keep it fresh)."""
+    try:
+        hours = freshness_hours(ds.monitoring, settings.freshness.default_hours)
+    except ValueError as exc:
+        raise ValueError(f"{ds.file}: {exc}") from exc
+    return dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(hours=hours),
+        warn_window=timedelta(hours=hours * settings.freshness.warn_fraction),
+    )
+
+
+def raw_asset(ds: Dataset, catalog, settings: AutomationSettings) -> dg.AssetsDefinition:
     source = ds.source.path or ds.source.table
 
     @dg.asset(
@@ -43,6 +59,7 @@ def raw_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
         owners=[ds.owner] if ds.owner else None,
         tags={"nex/dataset": ds.name, **ds.tags},
         metadata={"dagster/table_name": f"raw.{ds.name}", "source": source, "catalog_file": ds.file},
+        freshness_policy=freshness(ds, settings),
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         last_logged = [0]
