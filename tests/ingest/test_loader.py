@@ -254,3 +254,27 @@ def test_missing_source_table_is_named(database, unique_name):
     ds = Dataset.model_validate({"name": unique_name, "source": {"table": "public.nowhere_at_all"}})
     with pytest.raises(LoadError, match=r"source table public\.nowhere_at_all does not exist"):
         load_dataset(ds, (Path("."), Path(".")), database=database)
+
+
+def test_two_loads_of_one_dataset_at_once_queue_and_nothing_is_corrupted(
+    tmp_path, database, conn, unique_name
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = []
+    for n in (20_000, 30_000):
+        path = tmp_path / f"v{n}.csv"
+        path.write_text("id,v\n" + "".join(f"{i},{n}\n" for i in range(n)))
+        paths.append(path)
+    ds = dataset(unique_name, paths[0], primary_key=["id"])
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda p: load(ds, [p], database=database), paths))
+    assert sorted(r.rows for r in results) == [20_000, 30_000]
+    count, distinct_v, max_v = conn.execute(
+        f'select count(*), count(distinct v), max(v) from raw."{unique_name}"'
+    ).fetchone()
+    assert distinct_v == 1 and count == max_v
+    versions = conn.execute(
+        "select count(*) from nex.dataset_versions where dataset = %s", (unique_name,)
+    ).fetchone()
+    assert versions == (2,)
