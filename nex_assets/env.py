@@ -48,6 +48,11 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or nex_home() / "dagster_home").resolve()
 
 
+def reports_dir() -> Path:
+    """Generated HTML reports (Evidently drift reports, ...) linked from asset metadata."""
+    return Path(os.environ.get("NEX_REPORTS_DIR") or nex_home() / "reports").resolve()
+
+
 @dataclass(frozen=True)
 class Database:
     """Connection facts for one PostgreSQL server; ``dbname`` is the warehouse database."""
@@ -225,3 +230,81 @@ def executable(name: str) -> str:
 
     local = Path(sys.executable).with_name(name)
     return str(local) if local.exists() else (shutil.which(name) or name)
+
+
+def mlflow_artifact_root() -> Path:
+    """Where MLflow stores run artifacts and models (a shared volume in a deployment)."""
+    return Path(os.environ.get("NEX_MLFLOW_ARTIFACTS") or nex_home() / "mlartifacts").resolve()
+
+
+def mlflow_ui_url() -> str:
+    """The MLflow UI that links in asset metadata point at."""
+    return (os.environ.get("NEX_MLFLOW_UI_URL") or "http://localhost:5000").rstrip("/")
+
+
+@dataclass(frozen=True)
+class LLMEndpoint:
+    """An OpenAI-compatible endpoint; ``configured`` is False when neither a URL nor a key is set."""
+
+    base_url: str | None
+    model: str
+    api_key: str | None
+    embedding_model: str | None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url or self.api_key)
+
+
+def llm_endpoint(default_model: str = "gpt-4o-mini") -> LLMEndpoint:
+    """The LLM from NEX_LLM_BASE_URL / NEX_LLM_MODEL / OPENAI_API_KEY; embeddings go to the same endpoint
+    only when NEX_EMBEDDING_MODEL names a model (else the local all-MiniLM-L6-v2 embeds)."""
+    return LLMEndpoint(
+        base_url=os.environ.get("NEX_LLM_BASE_URL") or None,
+        model=os.environ.get("NEX_LLM_MODEL") or default_model,
+        api_key=os.environ.get("OPENAI_API_KEY") or None,
+        embedding_model=os.environ.get("NEX_EMBEDDING_MODEL") or None,
+    )
+
+
+def reader_database(db: Database | None = None, role: str = "nex_reader") -> Database:
+    """The same server (``database()`` by default) reached as the read-only role chat questions run
+    as. The embedded server trusts its unix socket; an external one takes the role's password from
+    NEX_READER_PASSWORD."""
+    db = db or database()
+    return replace(db, user=role, password="" if db.embedded else os.environ.get("NEX_READER_PASSWORD", ""))
+
+
+def documents_dir() -> Path:
+    """The document collections: one YAML per collection, beside the files it names."""
+    return Path(os.environ.get("NEX_DOCUMENTS_DIR") or project_dir() / "documents").resolve()
+
+
+def expectations_dir() -> Path:
+    """The Great Expectations suites, one ``<dataset>.json`` each, versioned with the project."""
+    return Path(os.environ.get("NEX_EXPECTATIONS_DIR") or project_dir() / "expectations").resolve()
+
+
+def data_docs_dir() -> Path:
+    """The GX Data Docs sites (one folder per dataset), rebuilt on every quality run and linked from
+    the ``<dataset>/quality`` metadata."""
+    return Path(os.environ.get("NEX_DATA_DOCS_DIR") or nex_home() / "data_docs").resolve()
+
+
+def recipes_dir() -> Path:
+    return Path(os.environ.get("NEX_RECIPES_DIR") or project_dir() / "recipes").resolve()
+
+
+def evaluation_packs_dir() -> Path:
+    return Path(os.environ.get("NEX_EVALUATION_PACKS_DIR") or project_dir() / "evaluation_packs").resolve()
+
+
+def torch_device() -> str:
+    """``cuda`` when a GPU is usable, else ``cpu``; ``NEX_DEVICE`` forces one (e.g. ``cpu`` on a GPU
+    node shared with something more important). Imports torch, so call it inside asset bodies."""
+    forced = os.environ.get("NEX_DEVICE")
+    if forced:
+        return forced
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -1,0 +1,16 @@
+"""``<dataset>/insights``: the main findings about each dataset, every number computed by code."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from nex_assets.defs.insights.assets import insights_asset
+from nex_assets.lib.dictionary.settings import load_settings
+from nex_assets.llm import LLM
+
+
+def build(catalog) -> dg.Definitions:
+    settings = load_settings(catalog.project_dir)
+    return dg.Definitions(
+        assets=[insights_asset(ds, settings) for ds in catalog.datasets], resources={"llm": LLM}
+    )

@@ -1,0 +1,1 @@
+"""Insights of a dataset: facts computed in PostgreSQL, phrased by the LLM or by rules."""

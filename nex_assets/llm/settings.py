@@ -1,0 +1,50 @@
+"""Settings of the LLM client (config/llm.yaml): timeouts, retries, concurrency and prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nex_assets import env
+
+
+class Price(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(0.0, ge=0)
+    output: float = Field(0.0, ge=0)
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_model: str = "gpt-4o-mini"
+    timeout_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(4, ge=1)
+    backoff_base_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(8.0, ge=0)
+    concurrency: int = Field(8, ge=1)
+    temperature: float = Field(0.0, ge=0, le=2)
+    prices_per_million: dict[str, Price] = Field(default_factory=dict)
+
+    def cost_usd(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+        price = self.prices_per_million.get(model)
+        if price is None:
+            return 0.0
+        return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+
+
+def settings_path() -> Path:
+    return env.project_dir() / "config" / "llm.yaml"
+
+
+def load_settings(path: Path | None = None) -> LLMSettings:
+    path = path or settings_path()
+    if not path.exists():
+        return LLMSettings()
+    try:
+        return LLMSettings.model_validate(yaml.safe_load(path.read_text()) or {})
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc

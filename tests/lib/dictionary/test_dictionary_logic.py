@@ -1,0 +1,159 @@
+"""The dictionary's pure logic: what prompts may carry, the rule-based writer, overrides and planning."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nex_assets.lib.dictionary import facts as F
+from nex_assets.lib.dictionary import plan as P
+from nex_assets.lib.dictionary import rules
+from nex_assets.lib.dictionary.dbt import downstream_models
+from nex_assets.lib.dictionary.models import Entry, OverrideError, load_overrides, override_hash
+
+EMAIL = {
+    "column_name": "email",
+    "pg_type": "text",
+    "inferred_type": "identifier",
+    "sensitive": True,
+    "row_count": 100,
+    "null_share": 0.0,
+    "distinct_count": 100,
+    "stats": {
+        "patterns": [{"pattern": "a+9+@a+.a+", "share": 0.9}],
+        "examples": ["aaaa99@aaaa.aaa"],
+        "top_values": [{"value": "aaaa@aa.aa", "share": 0.01}],
+        "min_length": 12,
+        "max_length": 30,
+        "personal_data": "email",
+    },
+}
+BIRTH = {
+    **EMAIL,
+    "column_name": "birth_date",
+    "pg_type": "date",
+    "inferred_type": "datetime",
+    "stats": {"min": "1940-01-02", "max": "2006-05-01"},
+}
+PRICE = {
+    "column_name": "price",
+    "pg_type": "double precision",
+    "inferred_type": "numeric",
+    "sensitive": False,
+    "row_count": 1000,
+    "null_share": 0.02,
+    "distinct_count": 50,
+    "stats": {"min": 0.5, "max": 9.99, "mean": 3.2, "q50": 2.9, "outliers": 4, "examples": ["1.19"]},
+}
+
+
+def test_sensitive_columns_carry_shapes_and_counts_only():
+    facts = F.column_facts(EMAIL, primary_key=[])
+    assert facts["value_shapes"] == ["a+9+@a+.a+"] and facts["personal_data"] == "email"
+    assert not {"examples", "top_values", "min", "max"} & set(facts)
+    birth = F.column_facts(BIRTH, primary_key=[])
+    assert "1940" not in json.dumps(birth)
+
+
+def test_other_columns_carry_statistics_unit_and_owner_note():
+    facts = F.column_facts(PRICE, primary_key=[], unit="GBP", note="Price charged.")
+    assert facts["min"] == 0.5 and facts["unit"] == "GBP" and facts["owner_note"] == "Price charged."
+    messages = F.column_messages("retail_sales", "Weekly sales.", facts, ["price", "units_sold"])
+    assert messages[0]["role"] == "system" and "`price`" in messages[1]["content"]
+
+
+def test_rule_based_text_is_deterministic_and_phrased_from_facts():
+    facts = F.column_facts(PRICE, primary_key=[], unit="GBP")
+    text = rules.column_text("retail_sales", facts)
+    assert text == rules.column_text("retail_sales", facts)
+    assert "price in GBP" in text.description and "0.5 to 9.99" in text.description
+    assert text.business_meaning == "The price of each sale." and "money" in text.tags
+    personal = rules.column_text("retail_customers", F.column_facts(EMAIL, primary_key=[]))
+    assert personal.personal_data and "personal-data" in personal.tags
+    assert (
+        rules.words("avg_basket_value") == "average basket value" and rules.entity("retail_stores") == "store"
+    )
+
+
+def _entry(column: str, profile_hash: str, source: str = "llm", prompt_hash: str = "p") -> Entry:
+    return Entry(
+        dataset="d",
+        column_name=column,
+        kind="column",
+        description="x",
+        writer="w",
+        source=source,
+        profile_hash=profile_hash,
+        prompt_hash=prompt_hash,
+        author="a",
+        version=1,
+    )
+
+
+def test_plan_describes_only_new_and_stale_entries_and_never_regenerates_overrides(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text("author: ana\ncolumns:\n  c:\n    description: By hand.\n")
+    overrides = load_overrides(path, {"a", "b", "c", "gone"})
+    current = {
+        "a": _entry("a", "h1"),
+        "b": _entry("b", "old"),
+        "c": _entry("c", "old", "override", override_hash(overrides.columns["c"])),
+        "gone": _entry("gone", "h"),
+    }
+    tasks = {
+        t.column: t.reason for t in P.plan(current, {"a": "h1", "b": "h2", "c": "h3", "n": "h"}, overrides)
+    }
+    assert tasks == {"a": "unchanged", "b": "stale", "c": "unchanged", "n": "new", "gone": "removed"}
+    assert P.stale_columns(current, {"a": "h1", "b": "h2", "c": "h3"}) == ["b", "c"]
+    # An edited override is applied again; a removed one hands the entry back to the writer.
+    path.write_text("columns:\n  c:\n    description: Edited by hand.\n")
+    edited = load_overrides(path)
+    assert P.plan({"c": current["c"]}, {"c": "old"}, edited)[0].reason == "override"
+    assert P.plan({"c": current["c"]}, {"c": "old"}, load_overrides(tmp_path / "none.yaml"))[0].needs_writer
+
+
+def test_a_bad_override_file_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "retail_sales.yaml"
+    path.write_text("columns:\n  nope:\n    description: x\n")
+    with pytest.raises(OverrideError, match=r"retail_sales\.yaml.*nope"):
+        load_overrides(path, {"price"})
+    path.write_text("columns:\n  price:\n    descripton: typo\n")
+    with pytest.raises(OverrideError, match=r"retail_sales\.yaml"):
+        load_overrides(path, {"price"})
+
+
+def test_downstream_models_follow_the_manifest():
+    manifest = {
+        "sources": {"source.p.r.sales": {"name": "sales"}, "source.p.r.stores": {"name": "stores"}},
+        "nodes": {
+            "model.p.stg_sales": {
+                "resource_type": "model",
+                "name": "stg_sales",
+                "schema": "staging",
+                "alias": "stg_sales",
+                "depends_on": {"nodes": ["source.p.r.sales"]},
+                "columns": {"price": {}},
+            },
+            "model.p.perf": {
+                "resource_type": "model",
+                "name": "perf",
+                "schema": "marts",
+                "alias": None,
+                "depends_on": {"nodes": ["model.p.stg_sales"]},
+                "columns": {},
+            },
+            "model.p.stg_stores": {
+                "resource_type": "model",
+                "name": "stg_stores",
+                "schema": "staging",
+                "alias": "stg_stores",
+                "depends_on": {"nodes": ["source.p.r.stores"]},
+                "columns": {},
+            },
+        },
+    }
+    assert [(m.schema, m.relation) for m in downstream_models(manifest, "sales")] == [
+        ("staging", "stg_sales"),
+        ("marts", "perf"),
+    ]
