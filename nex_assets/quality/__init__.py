@@ -1,0 +1,1 @@
+"""Data quality: GX suites, scores and Data Docs."""
