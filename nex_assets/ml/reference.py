@@ -1,0 +1,37 @@
+"""The training snapshot each run logs, read back for drift monitoring.
+
+Every training run logs ``reference/reference.parquet``: the model columns, the target and the
+model's prediction for (at most 50k sampled) training rows.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from nex_assets.ml import registry
+from nex_assets.ml.recipes import get_recipe
+
+REFERENCE_ARTIFACT = "reference/reference.parquet"
+
+
+def reference_run(dataset: str, recipe: str, alias: str = registry.CHAMPION) -> str:
+    """The MLflow run id of the version the alias points to."""
+    r = get_recipe(recipe)
+    if r.dataset != dataset:
+        raise ValueError(f"recipe {recipe} belongs to dataset {r.dataset}, not {dataset}")
+    version = registry.client().get_model_version_by_alias(r.registered_model, alias)
+    return version.run_id
+
+
+def load_reference(dataset: str, recipe: str, alias: str = registry.CHAMPION) -> pd.DataFrame:
+    import mlflow.artifacts
+
+    run_id = reference_run(dataset, recipe, alias)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=REFERENCE_ARTIFACT, dst_path=tmp
+        )
+        return pd.read_parquet(Path(path))

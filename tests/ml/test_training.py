@@ -1,0 +1,144 @@
+"""The four recipes trained, evaluated and scored through Dagster on the small world."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+
+from nex_assets.ml import reference, registry
+from nex_assets.ml.recipes import load_recipes
+
+RECIPES = {r.name: r for r in load_recipes()}
+
+
+@pytest.fixture(scope="module")
+def trained(ml_world, dagster_instance):
+    """Every recipe's job, run once; later tests read what it left behind."""
+    defs, _ = ml_world
+    results = {}
+    for name, recipe in RECIPES.items():
+        results[name] = defs.resolve_job_def(recipe.job_name).execute_in_process(instance=dagster_instance)
+    return results
+
+
+def _metadata(result: dg.ExecuteInProcessResult, leaf: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        if mat.asset_key.path[-1] == leaf:
+            return {k: v.value for k, v in mat.metadata.items()}
+    raise AssertionError(f"no {leaf} materialization")
+
+
+def test_every_family_is_covered_once():
+    assert sorted(r.family for r in RECIPES.values()) == [
+        "forecasting",
+        "location_scoring",
+        "next_best_action",
+        "pricing",
+    ]
+    assert {r.level for r in RECIPES.values()} == {"beginner", "intermediate", "advanced"}
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_recipe_trains_passes_its_packs_and_writes_predictions(name, trained, conn):
+    recipe = RECIPES[name]
+    result = trained[name]
+    assert result.success
+    model = _metadata(result, "model")
+    evaluation = _metadata(result, "evaluation")
+    predictions = _metadata(result, "predictions")
+    assert model["mlflow_run"].startswith("http://localhost:5000/#/experiments/")
+    assert model["recipe_version"] == recipe.version
+    assert evaluation["promoted"] is True, evaluation["reason"]
+    assert evaluation["criteria_failed"] == 0 and evaluation["criteria_passed"] >= 1
+    assert registry.champion_version(recipe.registered_model) == model["model_version"]
+    rows = conn.execute(
+        "select count(*), bool_and(passed), bool_and(promoted) from nex.evaluation_results "
+        "where model_name = %s and model_version = %s",
+        (recipe.registered_model, model["model_version"]),
+    ).fetchone()
+    assert rows[0] >= 1 and rows[1] is True and rows[2] is True
+    count = conn.execute(f"select count(*) from predictions.{recipe.predictions_table}").fetchone()[0]
+    assert count == predictions["dagster/row_count"] > 0
+
+
+def test_ground_truth_checks_hold_on_the_small_world(trained, conn):
+    failed = conn.execute(
+        "select recipe, criterion, reason from nex.evaluation_results "
+        "where criterion in ('recovers_true_elasticities', 'beats_seasonal_naive', "
+        "'beats_random_in_truth', 'beats_most_popular_in_truth', 'ranks_heldout_store_revenue') "
+        "and (not passed or skipped)"
+    ).fetchall()
+    assert failed == []
+    pricing = _metadata(trained["price_elasticity"], "evaluation")
+    assert "max_elasticity_rel_error" in pricing["metrics"]
+
+
+def test_mlflow_run_holds_lineage_params_metrics_and_artifacts(trained):
+    from mlflow.tracking import MlflowClient
+
+    model = _metadata(trained["demand_forecast"], "model")
+    client = MlflowClient()
+    run = client.get_run(model["mlflow_run_id"])
+    recipe = RECIPES["demand_forecast"]
+    assert run.data.tags["nex.recipe_version"] == recipe.version
+    assert run.data.tags["nex.data_version"] == model["data_version"]
+    assert run.data.tags["nex.code_version"] == model["code_version"]
+    assert run.data.tags["nex.dagster_run_id"] == trained["demand_forecast"].run_id
+    assert run.data.params["algorithm"] == "xgboost" and run.data.params["hp.max_depth"] == "6"
+    assert "holdout.smape_improvement_vs_seasonal_naive" in run.data.metrics
+    assert "evaluation.promoted" in run.data.metrics
+    paths = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"reference", "plots", "evaluation", "recipe.json"} <= paths
+    version = client.get_model_version(recipe.registered_model, model["model_version"])
+    assert version.tags["nex.evaluation"] == "passed" and version.tags["nex.run_id"] == run.info.run_id
+
+
+def test_reference_snapshot_reads_back_for_the_champion(trained):
+    frame = reference.load_reference("nex_retail", "offer_recommender")
+    assert {"prediction", "accepted", "offer_id"} <= set(frame.columns)
+    assert frame["prediction"].between(0, 1).all()
+
+
+def test_pricing_predictions_recommend_prices_within_the_grid(trained, conn):
+    rows = conn.execute(
+        "select base_price, recommended_price, elasticity, expected_weekly_margin, margin_at_shelf_price "
+        "from predictions.nex_retail__price_elasticity"
+    ).fetchall()
+    grid = RECIPES["price_elasticity"].hyperparameters["price_grid"]
+    for base, price, elasticity, best, at_shelf in rows:
+        assert base * grid["low"] - 0.01 <= price <= base * grid["high"] + 0.01
+        assert elasticity < 0
+        assert best >= at_shelf
+
+
+def test_torch_recipe_is_placed_in_the_gpu_pool(ml_world):
+    defs, _ = ml_world
+    graph = defs.resolve_asset_graph()
+    node = graph.get(dg.AssetKey(["nex_retail", "offer_recommender", "model"]))
+    assert node.pools == {"gpu"}
+    spec = json.dumps(node.assets_def.op.tags, default=str)
+    assert "nvidia.com/gpu" in spec
+
+
+def test_current_frame_holds_the_newest_weeks_in_the_reference_shape(trained, conn):
+    from nex_assets.ml import data
+
+    recipe = RECIPES["demand_forecast"]
+    frame = data.current_frame(conn, recipe, weeks=4)
+    ref = reference.load_reference("nex_retail", "demand_forecast")
+    assert list(frame.columns) == [c for c in ref.columns if c != "prediction"]
+    newest = conn.execute("select count(distinct (store_id, sku)) from marts.sku_weekly_sales").fetchone()[0]
+    assert len(frame) == 4 * newest
+
+
+def test_nex_mlflow_models_lists_champions_and_reasons(trained, capsys):
+    from nex_assets.cli import main
+
+    assert main(["mlflow", "models"]) == 0
+    out = capsys.readouterr().out
+    for recipe in RECIPES.values():
+        line = next(x for x in out.splitlines() if f"| {recipe.registered_model} |" in x and "champion" in x)
+        assert f"| {recipe.name} |" in line
