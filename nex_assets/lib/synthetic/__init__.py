@@ -1,0 +1,1 @@
+"""Synthetic data: pure logic (no Dagster, no database): column plans, fake values, fitting, scores."""

@@ -1,0 +1,1 @@
+"""Synthetic data against the warehouse and MLflow: reading real tables, writing synthetic ones."""
