@@ -8,12 +8,20 @@ import dagster as dg
 from nex_assets.defs.datasets.assets import raw_key
 from nex_assets.lib.catalog import Dataset
 
+# Models retrain when drift crosses its threshold (defs/monitoring) or on the weekly schedule, not
+# on every batch: a landing run stops short of them, and measures drift instead.
+RETRAINED_ON_DRIFT = 'key:"*/*/model"'
+
 
 def landing_job(ds: Dataset):
     return dg.define_asset_job(
         f"{ds.name}__load",
-        selection=dg.AssetSelection.assets(raw_key(ds)).downstream(),
-        description=f"Load {ds.name} and rebuild everything downstream of it.",
+        selection=(
+            dg.AssetSelection.assets(raw_key(ds)).downstream()
+            - dg.AssetSelection.from_string(RETRAINED_ON_DRIFT).downstream()
+        ).required_multi_asset_neighbors(),
+        description=f"Load {ds.name} and rebuild everything downstream of it except model training "
+        "(which drift or the weekly schedule starts).",
         tags={"nex/dataset": ds.name},
     )
 

@@ -1,0 +1,70 @@
+"""Drift sources for the model recipes: the champion's training snapshot (logged by every training
+run as ``reference/reference.parquet``: model columns, target and the model's prediction) against the
+newest weeks of the same model frame, scored by the same champion."""
+
+from functools import partial
+
+import pandas as pd
+
+from nex_assets.defs.ml.assets import input_key
+from nex_assets.defs.monitoring.assets import DriftSource, Reference
+from nex_assets.lib.ml import features as ml_features
+from nex_assets.lib.ml.recipe import Recipe
+from nex_assets.ml.recipes import load_recipes
+
+PREDICTION = "prediction"
+# Calendar terms (seasonal Fourier terms, years elapsed) differ between the newest weeks and the whole
+# training history by construction; comparing them would report drift on every measurement.
+CALENDAR = frozenset(ml_features.SEASON_COLUMNS)
+
+
+def drift_features(recipe: Recipe) -> list[str]:
+    return [c for c in ml_features.model_columns(recipe.family, recipe.features) if c not in CALENDAR]
+
+
+def champion_reference(recipe: Recipe) -> Reference | None:
+    from nex_assets.ml import reference, registry, tracking
+
+    version = registry.champion_version(recipe.registered_model)
+    if version is None:
+        return None
+    frame = reference.load_reference(recipe.dataset, recipe.name)
+    return Reference(frame, version, tracking.model_version_url(recipe.registered_model, version))
+
+
+def scored_current(recipe: Recipe, conn, reference: Reference) -> pd.DataFrame:
+    """The newest model frame with the champion's prediction beside it, so prediction drift compares
+    like with like. A champion that cannot score it leaves the prediction out (reported as skipped)."""
+    from nex_assets.ml import data, registry
+
+    frame = data.current_frame(conn, recipe)
+    columns = ml_features.model_columns(recipe.family, recipe.features)
+    try:
+        predict = registry.predictor(registry.load(recipe.registered_model, reference.model_version))
+        return frame.assign(**{PREDICTION: predict(frame[columns])})
+    except Exception:
+        # Any failure to score costs the prediction comparison only; data and target drift remain.
+        return frame
+
+
+def recipe_source(recipe: Recipe) -> DriftSource:
+    return DriftSource(
+        dataset=recipe.dataset,
+        recipe=recipe.name,
+        features=drift_features(recipe),
+        target=recipe.target,
+        prediction=PREDICTION,
+        reference=partial(champion_reference, recipe),
+        current=partial(scored_current, recipe),
+        # The drift of a recipe's inputs follows its input tables, not its model: a landing run measures
+        # it without retraining, and the sensor decides whether to retrain.
+        deps=[input_key(t) for t in recipe.tables],
+        group="monitoring",
+        train_job=recipe.job_name,
+    )
+
+
+def recipe_sources(catalog) -> list[DriftSource]:
+    # Like the ML domain: a recipe only exists where its dataset group is in the catalog.
+    groups = {ds.group for ds in catalog.datasets}
+    return [recipe_source(r) for r in load_recipes() if r.dataset in groups]

@@ -1,0 +1,1 @@
+"""Drift monitoring against the platform's PostgreSQL and report folder."""

@@ -1,0 +1,32 @@
+"""Drift settings: defaults, per-recipe overrides, and errors that name the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from nex_assets import env
+from nex_assets.lib.monitoring.settings import load_settings, settings_path
+
+
+def test_project_settings_load_and_recipes_override(tmp_path):
+    project = load_settings(settings_path(env.project_dir()))
+    assert 0 < project.drift.retrain_share <= 1 and project.drift.max_rows >= 100
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(
+        "drift: {retrain_share: 0.4, max_rows: 2000}\nrecipes:\n  pricing: {retrain_share: 0.1}\n"
+    )
+    settings = load_settings(path)
+    assert settings.for_recipe("pricing").retrain_share == 0.1
+    assert settings.for_recipe("pricing").max_rows == 2000
+    assert settings.for_recipe("demand").retrain_share == 0.4
+    assert load_settings(tmp_path / "absent.yaml").drift.retrain_share == 0.3
+
+
+def test_bad_settings_name_the_file(tmp_path):
+    path = tmp_path / "monitoring.yaml"
+    path.write_text("drift: {retrain_share: 2}\n")
+    with pytest.raises(ValueError, match=r"(?s)monitoring.yaml: .*retrain_share"):
+        load_settings(path)
+    path.write_text("drift: {retrain_shar: 0.2}\n")
+    with pytest.raises(ValueError, match=r"(?s)monitoring.yaml: .*retrain_shar"):
+        load_settings(path)
