@@ -1,0 +1,117 @@
+"""The database layer of read-only SQL: how a checked query is executed.
+
+Independently of the parser (``nex_assets.lib.sql_safety``), every query runs
+- as the role ``nex_reader`` (a connection of its own, never ``SET ROLE``: ``RESET ROLE`` cannot
+  climb back to a stronger role), which has SELECT on the warehouse schemas and nothing else;
+- in a READ ONLY transaction that has already taken its snapshot (so ``SET TRANSACTION READ WRITE``
+  is too late), with a ``statement_timeout``, always rolled back;
+- wrapped in ``select * from (...) limit n+1`` and sent with the extended protocol, where the
+  server itself refuses a second statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import psycopg
+
+from nex_assets import env
+
+READER_ROLE = "nex_reader"
+
+
+class QueryFailed(RuntimeError):
+    """The database refused or failed a query; ``str()`` is the reason to show."""
+
+
+@dataclass
+class QueryResult:
+    sql: str
+    columns: list[str]
+    rows: list[list]
+    truncated: bool
+    elapsed_ms: float
+    tables: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "sql": self.sql,
+            "columns": self.columns,
+            "rows": self.rows,
+            "row_count": len(self.rows),
+            "truncated": self.truncated,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "tables": self.tables,
+        }
+
+
+def cell(value: object, max_chars: int) -> object:
+    """A value as JSON can carry it, long text shortened (a cell is data to read, not a document)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time | uuid.UUID):
+        return str(value)
+    text = value.hex() if isinstance(value, bytes | memoryview) else str(value)
+    return text if len(text) <= max_chars else text[:max_chars] + "…"
+
+
+def connect_reader(db: env.Database | None = None) -> psycopg.Connection:
+    try:
+        conn = psycopg.connect(env.reader_database(db, READER_ROLE).conninfo(), autocommit=False)
+    except psycopg.OperationalError as exc:
+        raise QueryFailed(
+            f"cannot connect as the read-only role {READER_ROLE}: {exc}. On an external server create it "
+            "(see nex_assets/sql/70_chat.sql) and set NEX_READER_PASSWORD"
+        ) from exc
+    conn.read_only = True
+    return conn
+
+
+def limited(sql: str) -> str:
+    """The query wrapped so the server stops after the bound limit (one row more than asked tells
+    that the answer was cut). The wrapper breaks anything that is not one query expression, and the
+    bound parameter makes psycopg use the extended protocol, where the server refuses a second
+    statement; ``%`` is escaped because the text is a parameter template."""
+    return "select * from (\n" + sql.replace("%", "%%") + "\n) as nex_query limit %s"
+
+
+def _reason(exc: psycopg.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    message = (diag.message_primary if diag else None) or str(exc).splitlines()[0]
+    return f"the database refused the query ({exc.sqlstate or type(exc).__name__}): {message}"
+
+
+def execute(
+    conn: psycopg.Connection, sql: str, *, limit: int, timeout_s: float, max_cell_chars: int = 200
+) -> QueryResult:
+    """Runs ``sql`` on a reader connection as described above. It does not parse: that is the
+    other layer's job, and the red-team suite calls this directly to prove it holds alone."""
+    started = time.perf_counter()
+    try:
+        with conn.cursor() as cur:
+            # Our own statement first: it sets the timeout and takes the transaction's snapshot.
+            cur.execute(
+                "select set_config('statement_timeout', %s, true)", (f"{max(1, int(timeout_s * 1000))}ms",)
+            )
+            cur.execute(limited(sql), (int(limit) + 1,))
+            columns = [d.name for d in cur.description or []]
+            rows = cur.fetchall()
+    except psycopg.Error as exc:
+        raise QueryFailed(_reason(exc)) from exc
+    finally:
+        if not conn.closed:
+            conn.rollback()
+    truncated = len(rows) > limit
+    return QueryResult(
+        sql=sql,
+        columns=columns,
+        rows=[[cell(v, max_cell_chars) for v in row] for row in rows[:limit]],
+        truncated=truncated,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )

@@ -1,0 +1,116 @@
+"""The red-team suite: every attack is refused by the parser, and, with the parser bypassed, by the
+read-only role, the READ ONLY transaction and the execution wrapper. Nothing changes either way."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from nex_assets.chat import readonly, tools
+from nex_assets.lib import sql_safety
+from tests.chat.redteam_cases import CASES, HARMLESS_UNWRAPPED
+
+# Sleeping attacks meet the statement timeout; a short one keeps the suite quick.
+TIMEOUT_S = 0.5
+
+
+def test_the_suite_is_large_enough():
+    assert len(CASES) >= 60
+
+
+@pytest.fixture(scope="module")
+def world_state(loaded_world, database):
+    """What an attack could change, read by the platform's own user on a connection of its own."""
+    from nex_assets import db
+
+    owner = db.connect(database, autocommit=True)
+
+    def snapshot() -> tuple:
+        return owner.execute(
+            """select (select count(*) from raw.retail_sales),
+                      (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                        where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')),
+                      (select count(*) from pg_roles),
+                      (select count(*) from pg_largeobject_metadata)"""
+        ).fetchone()
+
+    yield snapshot
+    owner.close()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_refused_by_the_parser(case, tools_ctx):
+    with pytest.raises(sql_safety.QueryRefused):
+        sql_safety.check(CASES[case], tools_ctx.policy(), tools_ctx.tables())
+    assert "refused" in tools.call(tools_ctx, "run_query", {"query": CASES[case]})["error"]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_refused_by_the_database_without_the_parser(case, tools_ctx, world_state):
+    before = world_state()
+    conn = tools_ctx.reader()
+    with pytest.raises(readonly.QueryFailed) as refused:
+        readonly.execute(conn, CASES[case], limit=10, timeout_s=TIMEOUT_S)
+    assert "the database refused the query" in str(refused.value)
+    assert world_state() == before
+    # The same connection still answers as the read-only role afterwards.
+    assert conn.execute("select current_user, current_setting('transaction_read_only')").fetchone() == (
+        "nex_reader",
+        "on",
+    )
+    conn.rollback()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_refused_by_role_and_transaction_even_sent_bare(case, tools_ctx, world_state):
+    """No parser and no wrapper: the text goes to the server as is, stacked statements and all, in the
+    reader's READ ONLY transaction after its snapshot. The role and the transaction alone hold."""
+    before = world_state()
+    conn = tools_ctx.reader()
+    try:
+        conn.execute("select set_config('statement_timeout', %s, true)", (f"{int(TIMEOUT_S * 1000)}ms",))
+        if case in HARMLESS_UNWRAPPED:
+            conn.execute(CASES[case])
+        else:
+            with pytest.raises(psycopg.Error):
+                conn.execute(CASES[case])
+    finally:
+        conn.rollback()
+    assert world_state() == before
+    assert conn.execute("select current_user").fetchone() == ("nex_reader",)
+    conn.rollback()
+
+
+def test_reader_role_has_no_power_beyond_select(tools_ctx, conn):
+    attrs = conn.execute(
+        "select rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication from pg_roles "
+        "where rolname = 'nex_reader'"
+    ).fetchone()
+    assert attrs == (False, False, False, False, False)
+    privileges = conn.execute(
+        """select distinct privilege_type from information_schema.role_table_grants
+            where grantee = 'nex_reader'"""
+    ).fetchall()
+    assert privileges == [("SELECT",)]
+    nex_tables = conn.execute(
+        "select count(*) from information_schema.role_table_grants where grantee = 'nex_reader' "
+        "and table_schema = 'nex'"
+    ).fetchone()[0]
+    assert nex_tables == 0
+
+
+def test_a_reload_keeps_the_reader_grant(tools_ctx, database):
+    """The loader swaps a new table in under the old name; default privileges must cover it."""
+    from nex_assets import db
+
+    with db.connect(database) as owner:
+        owner.execute("create table raw.t_chat_swap_new as select 1 as x")
+        owner.execute("alter table raw.t_chat_swap_new rename to t_chat_swap")
+        owner.commit()
+    try:
+        out = readonly.execute(tools_ctx.reader(), "select x from raw.t_chat_swap", limit=5, timeout_s=5)
+        assert out.rows == [[1]]
+    finally:
+        with db.connect(database) as owner:
+            owner.execute("drop table raw.t_chat_swap")
+            owner.commit()
