@@ -162,6 +162,10 @@ def load(
             f"dataset {ds.name!r} ({ds.file}): no file matches source {ds.source.path!r} "
             f"and nothing waits in data/landing/{ds.name}/"
         )
+    if ds.source.format not in (None, "csv"):
+        from nex_assets.ingest.tabular_loader import load_tabular
+
+        return load_tabular(ds, files, database=database, run_id=run_id, force=force, progress=progress)
     database = nexdb.bootstrap(database)
     started = time.perf_counter()
     digests = [file_digest(p) for p in files]

@@ -45,6 +45,9 @@ def data_version(ds: Dataset, digests: list[str]) -> str:
         "types": ds.type_hints,
         "primary_key": ds.primary_key,
     }
+    # Only typed formats add these, so the versions of CSV datasets stay as they were.
+    if ds.source.format not in (None, "csv"):
+        settings |= {"format": ds.source.format, "sheet": ds.source.sheet}
     h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for d in digests:
         h.update(d.encode())

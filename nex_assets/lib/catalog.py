@@ -8,14 +8,17 @@ file and the field named.
 from __future__ import annotations
 
 import glob
+import zipfile
 from pathlib import Path
 from typing import Any, Literal
+from xml.etree import ElementTree
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from nex_assets.lib.delimited import ALLOWED_TYPES
 from nex_assets.lib.identifiers import IdentifierError, dataset_identifier, to_identifier
+from nex_assets.lib.tabular import LANDING_PATTERNS, format_for_path, sheet_names
 
 
 class CatalogError(ValueError):
@@ -35,7 +38,10 @@ class Source(_Strict):
         default=None,
         description="environment variable holding the source server's URL (never the URL itself)",
     )
-    format: Literal["csv"] = "csv"
+    # Taken from the file extension when not given (.xlsx, .json, .jsonl, .parquet; otherwise csv).
+    format: Literal["csv", "xlsx", "json", "jsonl", "parquet"] | None = None
+    # Excel: the sheet to load (default: the first); "*" makes one dataset per sheet.
+    sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
 
@@ -47,6 +53,12 @@ class Source(_Strict):
             raise ValueError("`url_env` applies to a `table` source only")
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise ValueError("`delimiter` must be one character")
+        if self.format is None:
+            self.format = format_for_path(self.path) if self.path else "csv"
+        if self.sheet is not None and self.format != "xlsx":
+            raise ValueError("`sheet` applies to an Excel (xlsx) source only")
+        if (self.encoding or self.delimiter) and self.format != "csv":
+            raise ValueError(f"`encoding` and `delimiter` apply to csv sources, not {self.format}")
         return self
 
 
@@ -92,6 +104,13 @@ class Dataset(_Strict):
     recipes: list[str] = Field(default_factory=list)
     monitoring: dict[str, Any] = Field(default_factory=dict)
     file: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _landing_pattern(self) -> Dataset:
+        # Files dropped for an Excel dataset are workbooks, not CSV, unless the YAML says otherwise.
+        if "pattern" not in self.landing.model_fields_set:
+            self.landing.pattern = LANDING_PATTERNS[self.source.format or "csv"]
+        return self
 
     @field_validator("name")
     @classmethod
@@ -163,10 +182,33 @@ def load_dataset(path: Path) -> Dataset:
     return dataset
 
 
-def load_catalog(folder: Path) -> list[Dataset]:
+def expand_sheets(ds: Dataset, project_dir: Path) -> list[Dataset]:
+    """``sheet: "*"`` makes one dataset per sheet of the workbook, named ``<dataset>__<sheet>``.
+    A workbook that cannot be read yet stays one dataset, whose load then says why."""
+    if ds.source.sheet != "*":
+        return [ds]
+    files = ds.source_files(project_dir)
+    try:
+        sheets = sheet_names(str(files[0])) if files else []
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        sheets = []
+    out = []
+    for sheet in sheets:
+        name = f"{ds.name}__{to_identifier(sheet) or 'sheet'}"
+        update = {"name": name, "source": ds.source.model_copy(update={"sheet": sheet})}
+        out.append(ds.model_copy(update=update))
+    return out or [ds]
+
+
+def load_catalog(folder: Path, project_dir: Path | None = None) -> list[Dataset]:
     if not folder.is_dir():
         return []
-    datasets = [load_dataset(p) for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))]
+    project = project_dir or folder.parent
+    datasets = [
+        expanded
+        for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+        for expanded in expand_sheets(load_dataset(p), project)
+    ]
     seen: dict[str, str] = {}
     for ds in datasets:
         if ds.name in seen:

@@ -54,7 +54,7 @@ def raw_asset(ds: Dataset, catalog, settings: AutomationSettings) -> dg.AssetsDe
         key=raw_key(ds),
         group_name=ds.group,
         description=f"{ds.description}\n\nLoaded from `{source}` into `raw.{ds.name}`.".strip(),
-        kinds={"postgres", "csv"},
+        kinds={"postgres", ds.source.format or "csv"},
         code_version=loader.LOADER_VERSION,
         owners=[ds.owner] if ds.owner else None,
         tags={"nex/dataset": ds.name, **ds.tags},
