@@ -1,0 +1,12 @@
+"""Knowledge gaps: ``<dataset>/knowledge_gaps`` says, for each recipe that applies to the dataset, which
+inputs are missing, too sparse or too poor, with concrete suggestions."""
+
+import dagster as dg
+
+from nex_assets.defs.knowledge_gaps.assets import knowledge_gaps_asset
+from nex_assets.llm import LLM
+
+
+def build(catalog) -> dg.Definitions:
+    assets = [knowledge_gaps_asset(ds, catalog) for ds in catalog.datasets]
+    return dg.Definitions(assets=assets, resources={"llm": LLM})

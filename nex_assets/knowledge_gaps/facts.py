@@ -1,0 +1,90 @@
+"""The facts knowledge gaps are computed from, read from the warehouse, and where the result is kept."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from nex_assets.lib.catalog import Dataset
+from nex_assets.lib.knowledge_gaps import ColumnFacts, DatasetFacts, Gap, RecipeNeeds
+
+
+def _table_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
+
+
+def dataset_facts(conn: psycopg.Connection, ds: Dataset) -> tuple[DatasetFacts, str] | None:
+    """The newest profile of ``ds`` and its newest quality score; None while it was never profiled."""
+    latest = conn.execute(
+        """select p.data_version, max(p.row_count) from nex.column_profiles p
+            where p.dataset = %s
+              and p.data_version = (select data_version from nex.column_profiles where dataset = %s
+                                     order by profiled_at desc limit 1)
+            group by p.data_version""",
+        (ds.name, ds.name),
+    ).fetchone()
+    if latest is None:
+        return None
+    version, rows = latest
+    columns = {
+        name: ColumnFacts(name, null_share, distinct, kind)
+        for name, null_share, distinct, kind in conn.execute(
+            "select column_name, null_share, distinct_count, inferred_type from nex.column_profiles "
+            "where dataset = %s and data_version = %s",
+            (ds.name, version),
+        )
+    }
+    facts = DatasetFacts(ds.name, int(rows), columns, list(ds.primary_key), list(ds.recipes))
+    if _table_exists(conn, "nex.quality_scores"):
+        row = conn.execute(
+            "select score, checks_passed, failed from nex.quality_scores where dataset = %s "
+            "order by scored_at desc limit 1",
+            (ds.name,),
+        ).fetchone()
+        if row is not None:
+            facts.quality_score, facts.quality_passed, facts.quality_failed = row
+    return facts, version
+
+
+def recipe_needs() -> list[RecipeNeeds]:
+    """Every recipe's target, the inputs its family cannot do without, and its other features."""
+    from nex_assets.lib.ml.features import REQUIRED
+    from nex_assets.ml.recipes import load_recipes
+
+    needs = []
+    for r in load_recipes():
+        required = tuple(c for c in REQUIRED.get(r.family, ()) if c != r.target)
+        useful = tuple(c for c in r.features if c not in required and c != r.target)
+        needs.append(RecipeNeeds(r.name, r.family, r.target, required, useful))
+    return needs
+
+
+def store(
+    conn: psycopg.Connection,
+    dataset: str,
+    version: str,
+    results: list[tuple[RecipeNeeds, str, str, str, list[Gap]]],
+    run_id: str | None,
+) -> None:
+    """Replaces the dataset's gaps with ``results`` (recipe, readiness, summary, writer, gaps) at once."""
+    with conn.transaction():
+        conn.execute("delete from nex.knowledge_gaps where dataset = %s", (dataset,))
+        for needs, readiness, summary, writer, gaps in results:
+            conn.execute(
+                """insert into nex.knowledge_gaps
+                       (dataset, recipe, family, data_version, readiness, summary, writer, gaps,
+                        dagster_run_id)
+                   values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                (
+                    dataset,
+                    needs.name,
+                    needs.family,
+                    version,
+                    readiness,
+                    summary,
+                    writer,
+                    json.dumps([g.as_dict() for g in gaps]),
+                    run_id,
+                ),
+            )

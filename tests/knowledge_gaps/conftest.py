@@ -1,0 +1,1 @@
+from tests.llm_server import llm_env, llm_server  # noqa: F401
