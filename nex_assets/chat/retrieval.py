@@ -80,8 +80,9 @@ def retrieve(ctx: ToolContext, question: str, k: int) -> list[Entry]:
         if h.kind in DICTIONARY_KINDS:
             ref = f"{h.dataset}.{h.column}" if h.column else h.dataset
             out.append(Entry(ref, h.kind, h.table or f"raw.{h.dataset}", h.column, h.text, h.source, h.score))
-        else:  # a document page (or any other kind written to the index): cited by its own reference
-            out.append(Entry(h.ref or h.dataset, h.kind, None, None, h.text, h.source, h.score))
+        else:  # a document page (or any other kind written to the index): cited by file and page
+            ref = h.metadata.get("citation") or h.ref or h.dataset
+            out.append(Entry(ref, h.kind, None, None, h.text, h.source, h.score))
     return out
 
 

@@ -166,3 +166,33 @@ def test_without_a_model_it_shows_entries_and_a_starting_query(tools_ctx, monkey
     from nex_assets.chat import tools
 
     assert tools.run_query(tools_ctx, answer.starting_query)["row_count"] > 0
+
+
+def test_an_answer_from_a_document_cites_its_file_and_page(
+    tools_ctx, client, llm_env, database, tmp_path, unique_name
+):
+    from nex_assets.documents import sample
+    from nex_assets.documents.store import sync_collection
+    from nex_assets.lib.documents import Collection
+    from nex_assets.llm.embedder import get_embedder
+
+    question = "how long can customers return a product?"
+    sample.write_handbook(tmp_path / "handbook")
+    with db.connect(database, autocommit=True) as conn:
+        sync_collection(
+            conn, Collection(name=unique_name, path=str(tmp_path / "handbook")), tmp_path, get_embedder()
+        )
+    try:
+        doc = next(e for e in retrieve(tools_ctx, question, 12) if e.kind == "document")
+        assert doc.ref.startswith("pricing_policy.pdf, page ") and "30 days" in doc.text
+        llm_env.enqueue(Reply.text(f"Within 30 days, with a receipt [{doc.ref}]."))
+        answer = ask(tools_ctx, question, client=client)
+        assert doc.ref in json.dumps(llm_env.chat_requests[0]["messages"])
+        assert doc.ref in {e.ref for e in answer.cited}
+    finally:
+        # The session's database is shared: other tests expect only dictionary entries in the index.
+        with db.connect(database, autocommit=True) as conn:
+            conn.execute(
+                "delete from nex.embeddings where kind = 'document' and dataset = %s", (unique_name,)
+            )
+            conn.execute("delete from nex.documents where collection = %s", (unique_name,))
