@@ -3,14 +3,16 @@ run as ``reference/reference.parquet``: model columns, target and the model's pr
 newest weeks of the same model frame, scored by the same champion."""
 
 from functools import partial
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from nex_assets.defs.ml.assets import input_key
 from nex_assets.defs.monitoring.assets import DriftSource, Reference
 from nex_assets.lib.ml import features as ml_features
 from nex_assets.lib.ml.recipe import Recipe
 from nex_assets.ml.recipes import load_recipes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREDICTION = "prediction"
 # Calendar terms (seasonal Fourier terms, years elapsed) differ between the newest weeks and the whole
@@ -32,7 +34,7 @@ def champion_reference(recipe: Recipe) -> Reference | None:
     return Reference(frame, version, tracking.model_version_url(recipe.registered_model, version))
 
 
-def scored_current(recipe: Recipe, conn, reference: Reference) -> pd.DataFrame:
+def scored_current(recipe: Recipe, conn, reference: Reference) -> "pd.DataFrame":
     """The newest model frame with the champion's prediction beside it, so prediction drift compares
     like with like. A champion that cannot score it leaves the prediction out (reported as skipped)."""
     from nex_assets.ml import data, registry

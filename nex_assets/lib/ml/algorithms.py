@@ -8,10 +8,13 @@ sklearn, xgboost and torch are imported inside the builders so that reading reci
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+# numpy and pandas are imported where they are used: the code location reads this module when it
+# loads, and pandas alone would add about a third of a second to every load.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def _log_log_regression(columns: list[str], hp: dict[str, Any]):
 
 
 def _log_linear(columns: list[str], hp: dict[str, Any]):
+    import numpy as np
     from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import Pipeline
@@ -138,6 +142,8 @@ def build(name: str, family: str, columns: list[str], hyperparameters: dict[str,
 
 def target_transform(name: str, y: pd.Series) -> np.ndarray:
     """What the estimator is fitted on: log-log regression models log(units + 0.5)."""
+    import numpy as np
+
     values = y.astype(float).to_numpy()
     return np.log(values + 0.5) if name == "log_log_regression" else values
 
@@ -150,6 +156,8 @@ def importance(model, columns: list[str]) -> dict[str, float] | None:
         return dict(zip(columns, map(float, inner.feature_importances_), strict=True))
     final = inner.steps[-1][1] if hasattr(inner, "steps") else None
     if final is not None and hasattr(final, "coef_"):
+        import numpy as np
+
         names = inner[:-1].get_feature_names_out()
         return dict(zip(map(str, names), map(float, np.abs(np.ravel(final.coef_))), strict=True))
     return None

@@ -7,8 +7,12 @@ cannot work without; a recipe that omits one fails before any data is read.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
+# numpy and pandas are imported in the functions that transform frames: the code location reads
+# ``REQUIRED`` and the column lists when it loads, and pandas would add a third of a second to it.
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Input columns each family needs (beyond the recipe's target), checked at load time.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -32,6 +36,9 @@ SEASON_COLUMNS = ("season_cos1", "season_sin1", "season_cos2", "season_sin2", "t
 def season_terms(week_start: pd.Series) -> pd.DataFrame:
     """Yearly and half-yearly Fourier terms at mid-week plus years elapsed: enough to absorb
     smooth seasonality and trend without a dummy per week."""
+    import numpy as np
+    import pandas as pd
+
     days = pd.to_datetime(week_start)
     mid = days + pd.Timedelta(days=3)
     t = (mid.dt.dayofyear.to_numpy() - 1) / 365.25
@@ -57,6 +64,9 @@ def _flags(frame: pd.DataFrame, columns: list[str]) -> None:
 def pricing(rows: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Log-log frame: the price relative to the sku's shelf price, so the slope on it is the
     elasticity; shelf-level differences are absorbed by store and sku effects."""
+    import numpy as np
+    import pandas as pd
+
     out = rows.copy()
     out["log_price_ratio"] = np.log(out["price"].astype(float) / out["base_price"].astype(float))
     out = pd.concat([out, season_terms(out["week_start"])], axis=1)
@@ -76,6 +86,9 @@ def forecasting(rows: pd.DataFrame, features: list[str], target: str) -> pd.Data
     """Lags of the target per store and sku (1, 2 and 52 weeks), a four-week mean, seasonality and,
     where listed, promotion and price. Rows without a year of history are dropped: the model and
     the seasonal-naive baseline must see the same rows."""
+    import numpy as np
+    import pandas as pd
+
     out = rows.sort_values(["store_id", "sku", "week_start"], kind="stable").reset_index(drop=True)
     series = out.groupby(["store_id", "sku"], sort=False)[target]
     for lag in LAGS:
