@@ -20,6 +20,9 @@ def test_recipes_schedules_and_landing_jobs_are_wired():
     drift_keys = {dg.AssetKey([r.dataset, r.name, "drift"]) for r in recipes}
     model_keys = {dg.AssetKey([r.dataset, r.name, "model"]) for r in recipes}
     assert drift_keys <= set(graph.get_all_asset_keys())
+    for recipe in recipes:  # measured after the evaluation that may move the champion
+        evaluation = dg.AssetKey([recipe.dataset, recipe.name, "evaluation"])
+        assert evaluation in graph.get(dg.AssetKey([recipe.dataset, recipe.name, "drift"])).parent_keys
     for recipe in recipes:
         sensor = defs.resolve_sensor_def(f"{recipe.dataset}__{recipe.name}__drift")
         assert sensor.job_name == recipe.job_name

@@ -9,8 +9,10 @@ from nex_assets.defs.datasets.assets import raw_key
 from nex_assets.lib.catalog import Dataset
 
 # Models retrain when drift crosses its threshold (defs/monitoring) or on the weekly schedule, not
-# on every batch: a landing run stops short of them, and measures drift instead.
+# on every batch: a landing run stops short of them, and measures drift (which follows the models'
+# evaluation) against the champion in place.
 RETRAINED_ON_DRIFT = 'key:"*/*/model"'
+MEASURED_ON_LOAD = 'key:"*/*/drift"'
 
 
 def landing_job(ds: Dataset):
@@ -18,7 +20,10 @@ def landing_job(ds: Dataset):
         f"{ds.name}__load",
         selection=(
             dg.AssetSelection.assets(raw_key(ds)).downstream()
-            - dg.AssetSelection.from_string(RETRAINED_ON_DRIFT).downstream()
+            - (
+                dg.AssetSelection.from_string(RETRAINED_ON_DRIFT).downstream()
+                - dg.AssetSelection.from_string(MEASURED_ON_LOAD)
+            )
         ).required_multi_asset_neighbors(),
         description=f"Load {ds.name} and rebuild everything downstream of it except model training "
         "(which drift or the weekly schedule starts).",

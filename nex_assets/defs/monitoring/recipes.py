@@ -5,7 +5,7 @@ newest weeks of the same model frame, scored by the same champion."""
 from functools import partial
 from typing import TYPE_CHECKING
 
-from nex_assets.defs.ml.assets import input_key
+from nex_assets.defs.ml.assets import evaluation_key, input_key
 from nex_assets.defs.monitoring.assets import DriftSource, Reference
 from nex_assets.lib.ml import features as ml_features
 from nex_assets.lib.ml.recipe import Recipe
@@ -58,9 +58,10 @@ def recipe_source(recipe: Recipe) -> DriftSource:
         prediction=PREDICTION,
         reference=partial(champion_reference, recipe),
         current=partial(scored_current, recipe),
-        # The drift of a recipe's inputs follows its input tables, not its model: a landing run measures
-        # it without retraining, and the sensor decides whether to retrain.
-        deps=[input_key(t) for t in recipe.tables],
+        # After the recipe's input tables, and after its evaluation, which may move the champion the
+        # drift is measured against: so the main job measures the model it has just promoted. A landing
+        # run selects drift without retraining (see defs/datasets/sensors.py), and the sensor decides.
+        deps=[*(input_key(t) for t in recipe.tables), evaluation_key(recipe)],
         group="monitoring",
         train_job=recipe.job_name,
     )
