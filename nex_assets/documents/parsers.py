@@ -8,12 +8,11 @@ reported and skipped while the rest of the collection is still embedded.
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
+from nex_assets.lib import office
 from nex_assets.lib.documents import Unit, document_kind
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -22,23 +21,14 @@ class DocumentError(RuntimeError):
 
 
 def _office_package(path: Path, what: str) -> None:
-    """Encrypted Office files are OLE containers, not zip packages: say so instead of 'not a zip'."""
-    with path.open("rb") as f:
-        head = f.read(8)
-    if head == _OLE_MAGIC:
-        import msoffcrypto
-
-        try:
-            with path.open("rb") as f:
-                encrypted = msoffcrypto.OfficeFile(f).is_encrypted()
-        except Exception:
-            encrypted = False
-        if encrypted:
-            raise DocumentError(f"{path}: the {what} is password-protected (encrypted); save it without one")
+    problem = office.package_problem(path)
+    if problem == "encrypted":
+        raise DocumentError(f"{path}: the {what} is password-protected (encrypted); save it without one")
+    if problem == "legacy":
         raise DocumentError(
             f"{path}: an old binary Office file, not {path.suffix}; save it in the new format"
         )
-    if not zipfile.is_zipfile(path):
+    if problem == "corrupt":
         raise DocumentError(f"{path}: not a readable {what} (the file is corrupt or of another kind)")
 
 

@@ -8,19 +8,17 @@ file is reported as clearly as a bad CSV.
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nex_assets.ingest.errors import LoadError
-from nex_assets.lib import tabular
+from nex_assets.lib import office, tabular
 from nex_assets.lib.catalog import Dataset
 from nex_assets.lib.delimited import ALLOWED_TYPES
 from nex_assets.lib.identifiers import IdentifierError, column_identifiers
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PARQUET_BATCH = 65_536
 
 
@@ -68,23 +66,12 @@ def _in_memory(
 
 
 def _check_workbook(path: Path) -> None:
-    """Encrypted workbooks are OLE containers, not zip files: say so instead of 'not a zip file'."""
-    with path.open("rb") as f:
-        head = f.read(8)
-    if head == _OLE_MAGIC:
-        import msoffcrypto
-
-        try:
-            with path.open("rb") as f:
-                encrypted = msoffcrypto.OfficeFile(f).is_encrypted()
-        except Exception:
-            encrypted = False
-        if encrypted:
-            raise LoadError(
-                f"{path}: the workbook is password-protected (encrypted); save it without a password"
-            )
+    problem = office.package_problem(path)
+    if problem == "encrypted":
+        raise LoadError(f"{path}: the workbook is password-protected (encrypted); save it without a password")
+    if problem == "legacy":
         raise LoadError(f"{path}: this is an old binary Excel (.xls) file, not .xlsx; save it as .xlsx")
-    if not zipfile.is_zipfile(path):
+    if problem == "corrupt":
         raise LoadError(f"{path}: not an Excel .xlsx workbook (the file is corrupt or of another kind)")
 
 

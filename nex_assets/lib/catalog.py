@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nex_assets.lib.delimited import ALLOWED_TYPES
 from nex_assets.lib.identifiers import IdentifierError, dataset_identifier, to_identifier
+from nex_assets.lib.settings_files import load_named
 from nex_assets.lib.tabular import LANDING_PATTERNS, format_for_path, sheet_names
 
 
@@ -164,22 +164,7 @@ class Dataset(_Strict):
 
 
 def load_dataset(path: Path) -> Dataset:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{path}: expected a mapping of dataset settings, got {type(raw).__name__}")
-    try:
-        dataset = Dataset.model_validate({**raw, "file": str(path)})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise CatalogError(f"{path}: {problems}") from exc
-    if path.stem != dataset.name:
-        raise CatalogError(f"{path}: the file must be named after its dataset ({dataset.name}.yaml)")
-    return dataset
+    return load_named(path, Dataset, CatalogError, "dataset")
 
 
 def expand_sheets(ds: Dataset, project_dir: Path) -> list[Dataset]:

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nex_assets.lib.identifiers import IdentifierError, dataset_identifier
+from nex_assets.lib.settings_files import load_named
 
 SUFFIXES = {".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".md": "markdown", ".markdown": "markdown"}
 SUFFIXES |= {".txt": "text", ".text": "text"}
@@ -96,22 +96,7 @@ def document_kind(path: Path) -> str | None:
 
 
 def load_collection(path: Path) -> Collection:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CollectionError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise CollectionError(f"{path}: expected a mapping of collection settings")
-    try:
-        collection = Collection.model_validate({**raw, "file": str(path)})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise CollectionError(f"{path}: {problems}") from exc
-    if path.stem != collection.name:
-        raise CollectionError(f"{path}: the file must be named after its collection ({collection.name}.yaml)")
-    return collection
+    return load_named(path, Collection, CollectionError, "collection")
 
 
 def load_collections(folder: Path) -> list[Collection]:

@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from nex_assets.lib.settings_files import read_yaml, validation_problems
 
 
 class PackError(ValueError):
@@ -71,14 +72,13 @@ def load_pack(folder: Path, name: str) -> Pack:
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml"))) or "none"
         raise PackError(f"evaluation pack `{name}` not found at {path}; known packs: {known}")
+    raw = read_yaml(path, PackError) or {}
+    if not isinstance(raw, dict):
+        raise PackError(f"{path}: expected a mapping of pack settings, got {type(raw).__name__}")
     try:
-        raw = yaml.safe_load(path.read_text())
-        pack = Pack.model_validate({**(raw or {}), "file": str(path)})
-    except yaml.YAMLError as exc:
-        raise PackError(f"{path}: not valid YAML: {exc}") from exc
+        pack = Pack.model_validate({**raw, "file": str(path)})
     except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise PackError(f"{path}: {detail}") from exc
+        raise PackError(f"{path}: {validation_problems(exc)}") from exc
     if pack.name != name:
         raise PackError(f"{path}: the file must be named after its pack ({pack.name}.yaml)")
     return pack

@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from nex_assets.lib.settings_files import read_yaml, validation_problems
+
 FAMILIES = ("pricing", "forecasting", "next_best_action", "location_scoring")
 DEFAULTS_FILE = "_families.yaml"
 
@@ -136,7 +138,7 @@ class Recipe(_Strict):
 
 
 def _errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'recipe'}: {e['msg']}" for e in exc.errors())
+    return validation_problems(exc, top="recipe")
 
 
 def load_family_defaults(folder: Path) -> dict[str, dict[str, Any]]:
@@ -182,11 +184,7 @@ def parse_recipe(raw: Any, path: Path, defaults: dict[str, dict[str, Any]]) -> R
 
 
 def load_recipe_file(path: Path, defaults: dict[str, dict[str, Any]]) -> Recipe:
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise RecipeError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_recipe(raw, path, defaults)
+    return parse_recipe(read_yaml(path, RecipeError), path, defaults)
 
 
 def load_recipe_folder(folder: Path) -> list[Recipe]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from nex_assets.lib.settings_files import read_yaml, validation_problems
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
 NEURAL = frozenset({"ctgan", "tvae"})
@@ -93,7 +94,7 @@ class SyntheticDefaults(_Strict):
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors())
+    return validation_problems(exc)
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -111,10 +112,7 @@ def load_defaults(path: Path) -> SyntheticDefaults:
     """Reads ``config/synthetic.yaml``; a missing file means the built-in defaults."""
     if not path.exists():
         return SyntheticDefaults()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise SyntheticSettingsError(f"{path}: not valid YAML: {exc}") from exc
+    raw = read_yaml(path, SyntheticSettingsError) or {}
     if not isinstance(raw, dict):
         raise SyntheticSettingsError(f"{path}: expected a mapping of settings")
     groups = raw.pop("multi_table", None) or {}
