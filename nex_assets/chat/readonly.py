@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from nex_assets import env
-
-READER_ROLE = "nex_reader"
+from nex_assets.ingest.reader_access import READER_ROLE
 
 
 class QueryFailed(RuntimeError):

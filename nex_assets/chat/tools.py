@@ -7,10 +7,12 @@ model and the person alike; ``call`` turns them into ``{"error": ...}`` so a loo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg import sql
 
 from nex_assets.chat import readonly
@@ -80,7 +82,7 @@ def list_tables(ctx: ToolContext, schema: str | None = None) -> dict:
                   else 'table' end, greatest(c.reltuples, 0)::bigint, obj_description(c.oid, 'pg_class')
              from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'm')
-              and has_table_privilege(c.oid, 'SELECT')
+              and has_any_column_privilege(c.oid, 'SELECT')
             order by 1, 2""",
         ([schema] if schema else schemas,),
     )
@@ -166,9 +168,9 @@ def sample_rows(ctx: ToolContext, table: str, n: int | None = None) -> dict:
     """A few rows; personal columns show only their shapes (``Aaaa 999``)."""
     schema, name = resolve_table(ctx, table)
     limit = max(1, min(int(n or ctx.settings.sample_rows), ctx.settings.row_limit))
-    query = sql.SQL("select * from {}").format(sql.Identifier(schema, name)).as_string(ctx.reader())
-    result = _execute(ctx, query, limit)
     sensitive = ctx.sensitive_columns(schema, name)
+    query = sql.SQL("select * from {}").format(sql.Identifier(schema, name)).as_string(ctx.reader())
+    result = _platform_sample(ctx, query, limit) if sensitive else _execute(ctx, query, limit)
     masked = [i for i, c in enumerate(result.columns) if c in sensitive]
     for row in result.rows:
         for i in masked:
@@ -177,6 +179,33 @@ def sample_rows(ctx: ToolContext, table: str, n: int | None = None) -> dict:
     out["masked_columns"] = [result.columns[i] for i in masked]
     out["tables"] = [f"{schema}.{name}"]
     return out
+
+
+def _platform_sample(ctx: ToolContext, query: str, limit: int) -> readonly.QueryResult:
+    """The reader may not read personal columns at all (column privileges, reader_access.py), yet
+    their shapes tell a model what a value looks like. This fixed query over a table the reader can
+    see runs on the platform connection, read-only; the caller masks before anything leaves."""
+    started = time.perf_counter()
+    conn = ctx.platform()
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(
+                "select set_config('statement_timeout', %s, true)",
+                (f"{int(ctx.settings.statement_timeout_s * 1000)}ms",),
+            )
+            cur.execute(readonly.limited(query), (limit + 1,))
+            columns = [d.name for d in cur.description or []]
+            rows = cur.fetchall()
+    except psycopg.Error as exc:
+        raise ToolError(f"could not sample: {exc}") from exc
+    cap = ctx.settings.max_cell_chars
+    return readonly.QueryResult(
+        sql=query,
+        columns=columns,
+        rows=[[readonly.cell(v, cap) for v in row] for row in rows[:limit]],
+        truncated=len(rows) > limit,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )
 
 
 def profile_table(ctx: ToolContext, table: str) -> dict:

@@ -25,9 +25,12 @@ TOP_VALUES = 5
 
 
 def table_columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    """The columns the connection's role may read (the chat reader profiles a table without the
+    personal columns closed to it; the platform's own user reads them all)."""
     return conn.execute(
         """select a.attname, format_type(a.atttypid, a.atttypmod)
              from pg_attribute a where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
+              and has_column_privilege(a.attrelid, a.attnum, 'SELECT')
             order by a.attnum""",
         (f'"{schema}"."{table}"',),
     ).fetchall()

@@ -15,7 +15,7 @@ from psycopg import sql
 
 from nex_assets import db as nexdb
 from nex_assets import env
-from nex_assets.ingest import relations
+from nex_assets.ingest import reader_access, relations
 from nex_assets.ingest.errors import LoadError
 from nex_assets.lib.catalog import Dataset
 
@@ -144,6 +144,9 @@ def publish(
             cur.execute("rollback to savepoint pk")
             raise LoadError(key_problems(exc)) from exc
     relations.swap_in(cur, "raw", ds.name, staging.name)
+    reader_access.restrict_reader(
+        cur, "raw", ds.name, reader_access.known_personal_columns(cur, ds.name, ds.sensitive_columns)
+    )
     cur.execute(sql.SQL("analyze {}").format(sql.Identifier("raw", ds.name)))
     cur.execute(
         """insert into nex.dataset_versions

@@ -19,6 +19,7 @@ $$;
 do $$
 declare
     s text;
+    t regclass;
 begin
     if not exists (select 1 from pg_roles where rolname = 'nex_reader') then
         return;
@@ -32,7 +33,18 @@ begin
     foreach s in array array['raw', 'staging', 'marts', 'synthetic', 'predictions'] loop
         if exists (select 1 from pg_namespace where nspname = s) then
             execute format('grant usage on schema %I to nex_reader', s);
-            execute format('grant select on all tables in schema %I to nex_reader', s);
+            -- Tables whose personal columns were closed to the reader (column grants, written by
+            -- nex_assets/ingest/reader_access.py on each load and profile) keep that restriction.
+            for t in
+                select c.oid::regclass from pg_class c
+                 where c.relnamespace = s::regnamespace and c.relkind in ('r', 'v', 'm', 'p', 'f')
+                   and not exists (
+                       select 1 from pg_attribute a, aclexplode(a.attacl) x
+                        where a.attrelid = c.oid and a.attacl is not null
+                          and x.grantee = 'nex_reader'::regrole)
+            loop
+                execute format('grant select on %s to nex_reader', t);
+            end loop;
             execute format('alter default privileges in schema %I grant select on tables to nex_reader', s);
         end if;
     end loop;

@@ -101,4 +101,13 @@ CASES: dict[str, str] = {
     "platform_in_subquery": f"select * from {T} where exists (select 1 from nex.dataset_versions)",
     "platform_in_join": f"select s.* from {T} s join nex.dataset_versions v on true",
     "other_database": "select * from dagster.public.runs",
+    # personal data: the parser refuses it and the reader has no privilege on those columns
+    "personal_column": "select email from raw.retail_customers",
+    "personal_whole_table": "select * from raw.retail_customers",
+    "personal_aggregate": "select count(distinct phone) from raw.retail_customers",
+    "personal_whole_row": "select c from raw.retail_customers c",
+    "personal_in_filter": "select customer_id from raw.retail_customers where email = 'x@example.com'",
+    "personal_in_join": "select s.units_sold from raw.retail_sales s join raw.retail_customers c "
+    "on c.last_name = s.store_id",
+    "personal_in_order": "select customer_id from raw.retail_customers order by birth_date",
 }

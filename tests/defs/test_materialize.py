@@ -78,6 +78,13 @@ def test_sample_world_end_to_end_with_dbt(small_world, tmp_path, dagster_instanc
         )
     }
     assert {"email", "phone", "first_name", "last_name"} <= sensitive
+    # ... and the read-only role of `nex ask` cannot read those columns at the database.
+    customers_profile = next(
+        m.materialization.metadata
+        for m in result.get_asset_materialization_events()
+        if m.materialization.asset_key.to_user_string() == "retail_customers/profile"
+    )
+    assert sensitive <= set(customers_profile["closed_to_reader"].value.split(", "))
     examples = conn.execute(
         "select stats->'examples' from nex.column_profiles where dataset = 'retail_customers' "
         "and column_name = 'email'"

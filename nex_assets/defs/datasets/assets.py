@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 from psycopg import sql
 
-from nex_assets.ingest import loader, profiler
+from nex_assets.ingest import loader, profiler, reader_access
 from nex_assets.lib import markdown, patterns
 from nex_assets.lib.automation import AutomationSettings, freshness_hours
 from nex_assets.lib.catalog import Dataset
@@ -141,6 +141,14 @@ def profile_asset(ds: Dataset) -> dg.AssetsDefinition:
                 exact_rows=rows,
             )
             profiler.store_profiles(conn, ds.name, version, entries)
+            # Personal data found only now is closed to the read-only role from this moment on.
+            with conn.transaction(), conn.cursor() as cur:
+                closed = reader_access.restrict_reader(
+                    cur,
+                    "raw",
+                    ds.name,
+                    set(ds.sensitive_columns) | {e["column_name"] for e in entries if e["sensitive"]},
+                )
         table_rows = [
             [
                 e["column_name"],
@@ -163,6 +171,7 @@ def profile_asset(ds: Dataset) -> dg.AssetsDefinition:
                 "dagster/row_count": rows,
                 "columns": len(entries),
                 "sensitive_columns": ", ".join(e["column_name"] for e in entries if e["sensitive"]) or "none",
+                "closed_to_reader": "no reader role" if closed is None else ", ".join(closed) or "none",
                 "profile": dg.MetadataValue.md(
                     markdown.table(
                         [
