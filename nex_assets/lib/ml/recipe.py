@@ -84,6 +84,9 @@ class Recipe(_Strict):
     # Where the planted answers of a generated world live, relative to the project; checks that
     # need them are skipped (and say so) when the file is absent.
     ground_truth: str | None = None
+    # The registry name; by default ``<dataset>.<family>``. A second recipe of the same family on
+    # the same dataset needs its own, or the two would move one `champion` alias between them.
+    registered_as: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     file: str = Field(default="", exclude=True)
 
     @field_validator("name", "dataset")
@@ -112,8 +115,9 @@ class Recipe(_Strict):
 
     @property
     def registered_model(self) -> str:
-        """Registered model names carry the dataset and the family: ``nex_retail.pricing``."""
-        return f"{self.dataset}.{self.family}"
+        """Registered model names carry the dataset and the family (``nex_retail.pricing``) unless
+        the recipe names its own."""
+        return self.registered_as or f"{self.dataset}.{self.family}"
 
     @property
     def experiment(self) -> str:
@@ -128,7 +132,7 @@ class Recipe(_Strict):
         return f"{self.dataset}__{self.name}"
 
     def content(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"description"})
+        return self.model_dump(mode="json", exclude={"description", "registered_as"})
 
     @property
     def version(self) -> str:
@@ -197,8 +201,15 @@ def load_recipe_folder(folder: Path) -> list[Recipe]:
     defaults = load_family_defaults(folder)
     recipes = [load_recipe_file(p, defaults) for p in files]
     seen: dict[str, str] = {}
+    registry: dict[str, str] = {}
     for r in recipes:
         if r.name in seen:
             raise RecipeError(f"{r.file}: recipe name {r.name} is also used by {seen[r.name]}")
         seen[r.name] = r.file
+        if r.registered_model in registry:
+            raise RecipeError(
+                f"{r.file}: registered model {r.registered_model} is also used by "
+                f"{registry[r.registered_model]}; give one of them its own `registered_as:` name"
+            )
+        registry[r.registered_model] = r.file
     return recipes

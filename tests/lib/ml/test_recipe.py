@@ -90,3 +90,27 @@ def test_file_named_after_recipe(folder):
     (folder / "other.yaml").write_text(BASE.format(name="r", family="pricing", level="beginner"))
     with pytest.raises(RecipeError, match="must be named after its recipe"):
         load_recipe_folder(folder)
+
+
+def test_two_recipes_of_one_family_need_their_own_registered_models(folder):
+    write(folder, name="weekly")
+    write(folder, name="daily")
+    with pytest.raises(
+        RecipeError, match=r"weekly.yaml: registered model shop.forecasting is also used by .*daily"
+    ):
+        load_recipe_folder(folder)
+    write(folder, name="weekly", extra="registered_as: shop.forecasting_weekly\n")
+    daily, weekly = load_recipe_folder(folder)
+    assert (daily.registered_model, weekly.registered_model) == (
+        "shop.forecasting",
+        "shop.forecasting_weekly",
+    )
+    # Naming the registry entry does not change what the model is.
+    write(folder, name="daily", extra="registered_as: shop.forecasting_daily\n")
+    assert load_recipe_folder(folder)[0].version == daily.version
+
+
+def test_registered_model_name_is_checked(folder):
+    write(folder, extra="registered_as: 'bad name'\n")
+    with pytest.raises(RecipeError, match="registered_as: String should match pattern"):
+        load_recipe_folder(folder)
