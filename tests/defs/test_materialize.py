@@ -43,6 +43,15 @@ def test_sample_world_end_to_end_with_dbt(small_world, tmp_path, dagster_instanc
         if m.materialization.asset_key.path[0] == "warehouse"
     }
     assert marts["store_performance"] == 24 and marts["stg_retail__sales"] > 0
+    # Every dbt model carries its description as a PostgreSQL comment, on the relation and its columns.
+    for relation in ("marts.store_performance", "staging.stg_retail__customers"):
+        described = conn.execute(
+            """select obj_description(%(r)s::regclass, 'pg_class'),
+                      bool_and(col_description(%(r)s::regclass, a.attnum) is not null)
+                 from pg_attribute a where a.attrelid = %(r)s::regclass and a.attnum > 0""",
+            {"r": relation},
+        ).fetchone()
+        assert described[0] and described[1], relation
     checks = result.get_asset_check_evaluations()
     # Train-on-synthetic/test-on-real is a statistical bar: on this 24-store world it swings around
     # its threshold from one fit to the next, so here it only has to be evaluated; tests/synthetic
