@@ -7,7 +7,6 @@ model and the person alike; ``call`` turns them into ``{"error": ...}`` so a loo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from nex_assets import db as nexdb
 from nex_assets.chat import readonly
 from nex_assets.chat.context import ToolContext
 from nex_assets.lib import patterns, sql_safety
@@ -184,28 +184,11 @@ def sample_rows(ctx: ToolContext, table: str, n: int | None = None) -> dict:
 def _platform_sample(ctx: ToolContext, query: str, limit: int) -> readonly.QueryResult:
     """The reader may not read personal columns at all (column privileges, reader_access.py), yet
     their shapes tell a model what a value looks like. This fixed query over a table the reader can
-    see runs on the platform connection, read-only; the caller masks before anything leaves."""
-    started = time.perf_counter()
-    conn = ctx.platform()
-    try:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute(
-                "select set_config('statement_timeout', %s, true)",
-                (f"{int(ctx.settings.statement_timeout_s * 1000)}ms",),
-            )
-            cur.execute(readonly.limited(query), (limit + 1,))
-            columns = [d.name for d in cur.description or []]
-            rows = cur.fetchall()
-    except psycopg.Error as exc:
-        raise ToolError(f"could not sample: {exc}") from exc
-    cap = ctx.settings.max_cell_chars
-    return readonly.QueryResult(
-        sql=query,
-        columns=columns,
-        rows=[[readonly.cell(v, cap) for v in row] for row in rows[:limit]],
-        truncated=len(rows) > limit,
-        elapsed_ms=(time.perf_counter() - started) * 1000,
-    )
+    see runs on a read-only connection of the platform's user; the caller masks before anything
+    leaves."""
+    with nexdb.connect(ctx.database) as conn:
+        conn.read_only = True
+        return _execute(ctx, query, limit, conn)
 
 
 def profile_table(ctx: ToolContext, table: str) -> dict:
@@ -280,10 +263,12 @@ def _stats(stats: dict, *, masked: bool) -> dict:
     return kept
 
 
-def _execute(ctx: ToolContext, checked_sql: str, limit: int) -> readonly.QueryResult:
+def _execute(
+    ctx: ToolContext, checked_sql: str, limit: int, conn: psycopg.Connection | None = None
+) -> readonly.QueryResult:
     try:
         return readonly.execute(
-            ctx.reader(),
+            conn or ctx.reader(),
             checked_sql,
             limit=limit,
             timeout_s=ctx.settings.statement_timeout_s,

@@ -43,7 +43,8 @@ def restrict_reader(
             (sql.Identifier(schema, table).as_string(cur),),
         )
     ]
-    closed = [c for c in columns if c in set(personal)]
+    personal = set(personal)
+    closed = [c for c in columns if c in personal]
     target, role = sql.Identifier(schema, table), sql.Identifier(READER_ROLE)
     # Revoking on the table revokes its column grants as well, so each call starts from nothing.
     cur.execute(sql.SQL("revoke select on {} from {}").format(target, role))

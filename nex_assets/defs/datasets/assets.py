@@ -143,11 +143,9 @@ def profile_asset(ds: Dataset) -> dg.AssetsDefinition:
             profiler.store_profiles(conn, ds.name, version, entries)
             # Personal data found only now is closed to the read-only role from this moment on.
             with conn.transaction(), conn.cursor() as cur:
+                # Entries are sensitive when declared in the catalog or detected in the values.
                 closed = reader_access.restrict_reader(
-                    cur,
-                    "raw",
-                    ds.name,
-                    set(ds.sensitive_columns) | {e["column_name"] for e in entries if e["sensitive"]},
+                    cur, "raw", ds.name, {e["column_name"] for e in entries if e["sensitive"]}
                 )
         table_rows = [
             [
