@@ -17,10 +17,13 @@ from nex_assets import db as nexdb
 from nex_assets import env
 from nex_assets.ingest import reader_access, relations
 from nex_assets.ingest.errors import LoadError
+from nex_assets.lib import patterns
 from nex_assets.lib.catalog import Dataset
 
 # Part of every data version: a change in how sources are read must reload them.
 LOADER_VERSION = "1"
+# Rows of a new version read to detect personal data before it is published.
+PERSONAL_SAMPLE_ROWS = 1000
 
 
 @dataclass
@@ -117,6 +120,27 @@ def staging_table(
         yield staging
 
 
+def detect_personal(cur: psycopg.Cursor, staging: Staging) -> dict[str, str]:
+    """Personal-data columns of the staging table judged from its first rows, as the profiler
+    judges them from its sample: ``{column: kind}`` (email, phone, name)."""
+    text = [c for c, t in staging.columns if t == "text"]
+    if not text:
+        return {}
+    rows = cur.execute(
+        sql.SQL("select {} from {} limit %s").format(
+            sql.SQL(", ").join(sql.SQL("left({}, 200)").format(sql.Identifier(c)) for c in text),
+            staging.ident,
+        ),
+        (PERSONAL_SAMPLE_ROWS,),
+    ).fetchall()
+    found = {}
+    for i, column in enumerate(text):
+        kind = patterns.personal_kind(column, [r[i] for r in rows if r[i] is not None])
+        if kind:
+            found[column] = kind
+    return found
+
+
 def publish(
     staging: Staging,
     ds: Dataset,
@@ -143,9 +167,15 @@ def publish(
         except (psycopg.errors.UniqueViolation, psycopg.errors.NotNullViolation) as exc:
             cur.execute("rollback to savepoint pk")
             raise LoadError(key_problems(exc)) from exc
+    detected = detect_personal(cur, staging)
     relations.swap_in(cur, "raw", ds.name, staging.name)
+    # Personal data found in this load's own rows is closed before anyone can read the new version,
+    # not only once the profile step runs (which blocking checks may hold back).
     reader_access.restrict_reader(
-        cur, "raw", ds.name, reader_access.known_personal_columns(cur, ds.name, ds.sensitive_columns)
+        cur,
+        "raw",
+        ds.name,
+        reader_access.known_personal_columns(cur, ds.name, ds.sensitive_columns) | set(detected),
     )
     cur.execute(sql.SQL("analyze {}").format(sql.Identifier("raw", ds.name)))
     cur.execute(
@@ -164,6 +194,35 @@ def publish(
             run_id,
         ),
     )
+
+
+@contextmanager
+def failures_recorded(database: env.Database, ds: Dataset, source: str, run_id: str | None) -> Iterator[None]:
+    """Every failure of a load leaves as a ``LoadError`` naming the source and the reason, recorded
+    in ``nex.load_failures``: the loaders word what they foresaw; anything else (a limit of the
+    database, a file that exhausts a parser) is worded here."""
+    try:
+        yield
+    except LoadError as exc:
+        record_failure(database, ds, source, str(exc), run_id)
+        raise
+    except Exception as exc:  # whatever a file or the database throws, the load fails in plain words
+        reason = f"{source}: {unexpected_reason(exc)}; nothing was loaded"
+        record_failure(database, ds, source, reason, run_id)
+        raise LoadError(reason) from exc
+
+
+def unexpected_reason(exc: BaseException) -> str:
+    """Plain words for a failure no loader foresaw."""
+    if isinstance(exc, RecursionError):
+        return "the data nests too deeply to read"
+    if isinstance(exc, MemoryError):
+        return "the data does not fit in memory"
+    if isinstance(exc, psycopg.Error):
+        diag = getattr(exc, "diag", None)
+        message = (diag.message_primary if diag else None) or str(exc).splitlines()[0]
+        return f"PostgreSQL refused the load: {message}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def record_failure(database: env.Database, ds: Dataset, source: str, reason: str, run_id: str | None) -> None:

@@ -40,3 +40,13 @@ create table if not exists nex.column_profiles (
     profile_hash   text        not null,
     primary key (dataset, column_name, data_version)
 );
+
+-- A query whose client has gone (a run stopped with Ctrl-C, a killed step) stops within seconds
+-- instead of running to its end: the server checks the connection while it works.
+do $$
+begin
+    execute format('alter database %I set client_connection_check_interval = %L', current_database(), '2s');
+exception when insufficient_privilege or undefined_object then
+    raise notice 'nex: cannot set client_connection_check_interval on this database';
+end
+$$;

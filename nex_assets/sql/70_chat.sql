@@ -16,10 +16,23 @@ exception when insufficient_privilege then
 end
 $$;
 
+-- What nex_assets/ingest/reader_access.py decided for each table: the columns the reader may
+-- read. The setup below re-grants exactly these and never more.
+create table if not exists nex.reader_access (
+    schema_name    text        not null,
+    table_name     text        not null,
+    open_columns   text[]      not null,
+    closed_columns text[]      not null,
+    decided_at     timestamptz not null default now(),
+    primary key (schema_name, table_name)
+);
+
 do $$
 declare
     s text;
-    t regclass;
+    t record;
+    decided record;
+    cols text;
 begin
     if not exists (select 1 from pg_roles where rolname = 'nex_reader') then
         return;
@@ -28,28 +41,84 @@ begin
     execute 'alter role nex_reader set statement_timeout = ''30s''';
     execute format('revoke all on schema nex from nex_reader');
     execute format('revoke all on all tables in schema nex from nex_reader');
-    -- Tables the loader swaps in, dbt rebuilds and other domains create later are covered by the
-    -- default privileges of the role that creates them (the platform's own user).
     foreach s in array array['raw', 'staging', 'marts', 'synthetic', 'predictions'] loop
         if exists (select 1 from pg_namespace where nspname = s) then
             execute format('grant usage on schema %I to nex_reader', s);
-            -- Tables whose personal columns were closed to the reader (column grants, written by
-            -- nex_assets/ingest/reader_access.py on each load and profile) keep that restriction.
+            -- raw holds personal data: its tables open column by column, by decision, never by
+            -- default. Tables the other schemas gain later (dbt models, synthetic copies,
+            -- predictions) are covered by the default privileges of the role that creates them.
+            if s = 'raw' then
+                execute 'alter default privileges in schema raw revoke select on tables from nex_reader';
+            else
+                execute format('alter default privileges in schema %I grant select on tables to nex_reader', s);
+            end if;
             for t in
-                select c.oid::regclass from pg_class c
+                select c.oid::regclass as rel, c.relname from pg_class c
                  where c.relnamespace = s::regnamespace and c.relkind in ('r', 'v', 'm', 'p', 'f')
-                   and not exists (
-                       select 1 from pg_attribute a, aclexplode(a.attacl) x
-                        where a.attrelid = c.oid and a.attacl is not null
-                          and x.grantee = 'nex_reader'::regrole)
             loop
-                execute format('grant select on %s to nex_reader', t);
+                select * into decided from nex.reader_access a
+                 where a.schema_name = s and a.table_name = t.relname;
+                if found then
+                    -- The recorded decision is the truth: it narrows a wider grant, never widens.
+                    -- Tables already as decided are left alone (a load may hold their lock).
+                    select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into cols
+                      from pg_attribute a
+                     where a.attrelid = t.rel and a.attnum > 0 and not a.attisdropped
+                       and a.attname = any(decided.open_columns);
+                    if exists (select 1 from pg_class c, aclexplode(c.relacl) x
+                                where c.oid = t.rel and c.relacl is not null
+                                  and x.grantee = 'nex_reader'::regrole)
+                       or coalesce(cols, '') is distinct from coalesce((
+                           select string_agg(quote_ident(a.attname), ', ' order by a.attnum)
+                             from pg_attribute a
+                            where a.attrelid = t.rel and a.attnum > 0 and not a.attisdropped
+                              and exists (select 1 from aclexplode(a.attacl) x
+                                           where x.grantee = 'nex_reader'::regrole
+                                             and x.privilege_type = 'SELECT')), '') then
+                        execute format('revoke all on %s from nex_reader', t.rel);
+                        if cols is not null then
+                            execute format('grant select (%s) on %s to nex_reader', cols, t.rel);
+                        end if;
+                    end if;
+                elsif s <> 'raw' and not has_table_privilege('nex_reader', t.rel, 'SELECT')
+                      and not exists (
+                          select 1 from pg_attribute a, aclexplode(a.attacl) x
+                           where a.attrelid = t.rel and a.attacl is not null
+                             and x.grantee = 'nex_reader'::regrole) then
+                    execute format('grant select on %s to nex_reader', t.rel);
+                end if;
             end loop;
-            execute format('alter default privileges in schema %I grant select on tables to nex_reader', s);
         end if;
     end loop;
 exception when insufficient_privilege then
     raise notice 'nex: cannot grant to nex_reader here; grant USAGE and SELECT on the warehouse schemas by hand';
+end
+$$;
+
+-- Functions that plan SQL given as text (the query_to_xml family, ts_stat, ts_rewrite) run it
+-- outside every check of the read-only path. Where NEX's user is the server's superuser (the
+-- embedded server) nobody else may call them; on another server an administrator can run the
+-- same REVOKEs once by hand. The parser refuses them first in any case (an allowlist).
+do $$
+declare
+    f regprocedure;
+begin
+    if not coalesce((select rolsuper from pg_roles where rolname = current_user), false) then
+        return;
+    end if;
+    for f in
+        select p.oid::regprocedure from pg_proc p
+         where p.pronamespace = 'pg_catalog'::regnamespace
+           and p.proname in ('query_to_xml', 'query_to_xml_and_xmlschema', 'query_to_xmlschema',
+                             'cursor_to_xml', 'cursor_to_xmlschema', 'table_to_xml',
+                             'table_to_xml_and_xmlschema', 'table_to_xmlschema', 'schema_to_xml',
+                             'schema_to_xml_and_xmlschema', 'schema_to_xmlschema', 'database_to_xml',
+                             'database_to_xml_and_xmlschema', 'database_to_xmlschema', 'ts_stat',
+                             'ts_rewrite')
+           and has_function_privilege('public', p.oid, 'EXECUTE')
+    loop
+        execute format('revoke execute on function %s from public', f);
+    end loop;
 end
 $$;
 

@@ -11,6 +11,7 @@ from nex_assets.chat import conversations
 from nex_assets.chat.ask import ask
 from nex_assets.chat.personas import Persona
 from nex_assets.chat.retrieval import retrieve
+from nex_assets.ingest import reader_access
 from nex_assets.llm import LLMResource
 from tests.llm_server import TEST_MODEL, Reply
 
@@ -115,6 +116,8 @@ def test_prompt_injection_in_a_cell_changes_nothing(tools_ctx, client, llm_env, 
     with db.connect(database) as owner:
         owner.execute("create table raw.t_chat_notes (id int, note text)")
         owner.execute("insert into raw.t_chat_notes values (1, %s)", (injection,))
+        # Opened to the reader as a load opens a table it published (raw tables start closed).
+        reader_access.restrict_reader(owner.cursor(), "raw", "t_chat_notes", set())
         before = owner.execute("select count(*) from raw.retail_sales").fetchone()[0]
         owner.commit()
     try:

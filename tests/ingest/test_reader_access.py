@@ -79,3 +79,68 @@ def test_the_reader_profiles_only_the_columns_open_to_it(database, conn, people)
         reader.rollback()
     assert [e["column_name"] for e in entries] == ["id", "city"]
     assert entries[1]["row_count"] == 1
+
+
+def _setup_again(conn) -> None:
+    from importlib import resources
+
+    conn.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+    conn.commit()
+
+
+def test_a_table_of_only_personal_columns_stays_closed_through_setup(database, conn, unique_name):
+    table = sql.Identifier("raw", unique_name)
+    conn.execute(sql.SQL("create table {} (email text, full_name text)").format(table))
+    conn.execute(sql.SQL("insert into {} values ('a@b.co', 'Ann Lee')").format(table))
+    with conn.transaction(), conn.cursor() as cur:
+        assert reader_access.restrict_reader(cur, "raw", unique_name, {"email", "full_name"}) == [
+            "email",
+            "full_name",
+        ]
+    conn.commit()
+    _setup_again(conn)
+    _setup_again(conn)
+    for query in (f"select * from raw.{unique_name}", f"select count(*) from raw.{unique_name}"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            _read(database, query)
+
+
+def test_setup_narrows_a_wider_grant_to_the_decision_and_never_widens(database, conn, people):
+    with conn.transaction(), conn.cursor() as cur:
+        reader_access.restrict_reader(cur, "raw", people, {"email"})
+    # Someone grants the whole table by hand; the recorded decision wins at the next setup.
+    conn.execute(sql.SQL("grant select on {} to nex_reader").format(sql.Identifier("raw", people)))
+    conn.commit()
+    assert _read(database, f"select email from raw.{people}") == [("a@b.co",)]
+    _setup_again(conn)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _read(database, f"select email from raw.{people}")
+    assert _read(database, f"select id, city from raw.{people}") == [(1, "Leeds")]
+
+
+def test_a_new_column_stays_closed_until_a_decision_opens_it(database, conn, people):
+    with conn.transaction(), conn.cursor() as cur:
+        reader_access.restrict_reader(cur, "raw", people, set())
+    conn.execute(sql.SQL("alter table {} add column phone text").format(sql.Identifier("raw", people)))
+    conn.commit()
+    _setup_again(conn)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _read(database, f"select phone from raw.{people}")
+
+
+def test_personal_data_found_at_load_is_closed_before_the_profile_runs(tmp_path, database, unique_name):
+    """The load itself reads its first rows for personal data, so an undeclared e-mail column is
+    never readable, not even between the load and its profile (which blocking checks may hold)."""
+    from nex_assets.ingest import loader
+    from nex_assets.lib.catalog import Dataset
+
+    path = tmp_path / "people.csv"
+    path.write_text("id,contact,city\n1,ann@example.com,Leeds\n2,bo@example.org,York\n")
+    ds = Dataset.model_validate({"name": unique_name, "source": {"path": str(path)}})
+    loader.load(ds, [path], database=database)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _read(database, f"select contact from raw.{unique_name}")
+    assert _read(database, f"select id, city from raw.{unique_name} order by id") == [
+        (1, "Leeds"),
+        (2, "York"),
+    ]
