@@ -78,8 +78,8 @@ class ToolContext:
         s = self.settings
         return sql_safety.policy_from_settings(
             self.readable_schemas(),
-            s.denied_functions,
-            s.denied_function_prefixes,
+            s.function_allowlist,
+            s.allowed_types,
             s.row_limit,
             s.max_sql_chars,
         )
@@ -115,11 +115,26 @@ class ToolContext:
             )
         )
         by_name: dict[str, list[str]] = {}
-        for schema, name in self.reader_rows(
-            "select table_schema, table_name from information_schema.tables where table_schema = any(%s)",
-            (list(schemas),),
+        columns: dict[tuple[str, str], list[str]] = {}
+        closed: dict[tuple[str, str], set[str]] = {}
+        # Every table of the readable schemas with its columns in order, and which columns the
+        # database itself keeps from the reader (column privileges, reader_access.py): the parser
+        # refuses what the database would, with a reason, and reasons about alias lists by position.
+        for schema, name, column, readable in self.platform_rows(
+            """select n.nspname, c.relname, a.attname,
+                      has_column_privilege(%s, c.oid, a.attnum, 'SELECT')
+                 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'm', 'f')
+                order by n.nspname, c.relname, a.attnum""",
+            (readonly.READER_ROLE, list(schemas)),
         ):
-            by_name.setdefault(name, []).append(schema)
+            key = (schema, name)
+            if key not in columns:
+                by_name.setdefault(name, []).append(schema)
+            columns.setdefault(key, []).append(column)
+            if not readable:
+                closed.setdefault(key, set()).add(column)
         detected: dict[str, set[str]] = {}
         # Personal data the profiler detected in the newest profile of each dataset, beyond what the
         # catalog declares.
@@ -130,14 +145,16 @@ class ToolContext:
         ):
             detected.setdefault(dataset, set()).add(column)
         sensitive: dict[tuple[str, str], frozenset[str]] = {}
-        for name, holders in by_name.items():
-            columns = set(detected.get(name, set()))
+        for (schema, name), names in columns.items():
+            personal = set(closed.get((schema, name), set())) | detected.get(name, set())
             if name in self.datasets:
-                columns |= self.datasets[name].sensitive_columns
-            for schema in holders:
-                if columns:
-                    sensitive[(schema, name)] = frozenset(columns)
+                personal |= self.datasets[name].sensitive_columns
+            personal &= set(names)
+            if personal:
+                sensitive[(schema, name)] = frozenset(personal)
         tables = sql_safety.Tables(
-            schemas_by_table={k: tuple(sorted(v)) for k, v in by_name.items()}, sensitive=sensitive
+            schemas_by_table={k: tuple(sorted(v)) for k, v in by_name.items()},
+            sensitive=sensitive,
+            columns={k: tuple(v) for k, v in columns.items()},
         )
         return tables, schemas

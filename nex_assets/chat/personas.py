@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from nex_assets import env
+from nex_assets.lib import settings_files
 
 DEFAULT_PROMPT = """You answer questions about the data in the NEX warehouse (PostgreSQL).
 Work from evidence: the dictionary entries given to you, the explorer tools, and the rows that
@@ -54,10 +53,7 @@ def load_persona(name: str | None, path: Path | None = None) -> Persona:
     path = path or personas_path()
     if not path.exists():
         raise PersonaError(f"persona {name!r}: {path} does not exist (only 'default' is built in)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise PersonaError(f"{path}: not valid YAML: {exc}") from exc
+    raw = settings_files.read_yaml(path, PersonaError) or {}
     table = raw.get("personas", raw) if isinstance(raw, dict) else {}
     spec = table.get(name) if isinstance(table, dict) else None
     if not isinstance(spec, dict):

@@ -35,6 +35,9 @@ class QueryResult:
     truncated: bool
     elapsed_ms: float
     tables: list[str] = field(default_factory=list)
+    # Why the rows were cut: "rows" (the row limit) or "bytes" (the size cap); None when whole.
+    truncated_by: str | None = None
+    bytes: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -43,6 +46,8 @@ class QueryResult:
             "rows": self.rows,
             "row_count": len(self.rows),
             "truncated": self.truncated,
+            "truncated_by": self.truncated_by,
+            "bytes": self.bytes,
             "elapsed_ms": round(self.elapsed_ms, 1),
             "tables": self.tables,
         }
@@ -86,31 +91,67 @@ def _reason(exc: psycopg.Error) -> str:
     return f"the database refused the query ({exc.sqlstate or type(exc).__name__}): {message}"
 
 
+def _size(value: object) -> int:
+    """Bytes a returned cell costs the caller, about as JSON would carry it."""
+    if value is None or isinstance(value, bool | int | float):
+        return 8
+    return len(str(value).encode("utf-8", "replace")) + 2
+
+
 def execute(
-    conn: psycopg.Connection, sql: str, *, limit: int, timeout_s: float, max_cell_chars: int = 200
+    conn: psycopg.Connection,
+    sql: str,
+    *,
+    limit: int,
+    timeout_s: float,
+    max_cell_chars: int = 200,
+    max_bytes: int = 4_000_000,
 ) -> QueryResult:
     """Runs ``sql`` on a reader connection as described above. It does not parse: that is the
-    other layer's job, and the red-team suite calls this directly to prove it holds alone."""
+    other layer's job, and the red-team suite calls this directly to prove it holds alone.
+
+    Rows stream one at a time (libpq's single-row mode), so the answer is never buffered whole:
+    cells are shortened as they arrive, and once the returned cells reach ``max_bytes`` the rest
+    of the query is cancelled and the result is flagged as cut."""
     started = time.perf_counter()
+    rows: list[list] = []
+    size = 0
+    truncated_by: str | None = None
+    columns: list[str] = []
     try:
         with conn.cursor() as cur:
             # Our own statement first: it sets the timeout and takes the transaction's snapshot.
             cur.execute(
                 "select set_config('statement_timeout', %s, true)", (f"{max(1, int(timeout_s * 1000))}ms",)
             )
-            cur.execute(limited(sql), (int(limit) + 1,))
-            columns = [d.name for d in cur.description or []]
-            rows = cur.fetchall()
+            for row in cur.stream(limited(sql), (int(limit) + 1,)):
+                if not columns:
+                    columns = [d.name for d in cur.description or []]
+                if len(rows) == limit:
+                    truncated_by = "rows"
+                    break
+                shown = [cell(v, max_cell_chars) for v in row]
+                cost = sum(_size(v) for v in shown)
+                if rows and size + cost > max_bytes:
+                    truncated_by = "bytes"
+                    break
+                rows.append(shown)
+                size += cost
+            if not columns:
+                # No row streamed, so no description came with one: ask for the shape alone.
+                cur.execute(limited(sql), (0,))
+                columns = [d.name for d in cur.description or []]
     except psycopg.Error as exc:
         raise QueryFailed(_reason(exc)) from exc
     finally:
         if not conn.closed:
             conn.rollback()
-    truncated = len(rows) > limit
     return QueryResult(
         sql=sql,
         columns=columns,
-        rows=[[cell(v, max_cell_chars) for v in row] for row in rows[:limit]],
-        truncated=truncated,
+        rows=rows,
+        truncated=truncated_by is not None,
         elapsed_ms=(time.perf_counter() - started) * 1000,
+        truncated_by=truncated_by,
+        bytes=size,
     )

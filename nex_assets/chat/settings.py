@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from nex_assets import env
+from nex_assets.lib import settings_files
 
 
 class _Strict(BaseModel):
@@ -28,9 +28,15 @@ class ChatSettings(_Strict):
     max_sql_chars: int = Field(20000, ge=100)
     sample_rows: int = Field(10, ge=1, le=1000)
     max_cell_chars: int = Field(200, ge=10)
-    denied_functions: list[str] = Field(default_factory=list)
-    denied_function_prefixes: list[str] = Field(default_factory=list)
+    max_result_bytes: int = Field(4_000_000, ge=1000)
+    # Grouped only for people reading the file; the parser sees one set of names.
+    allowed_functions: dict[str, list[str]] = Field(default_factory=dict)
+    allowed_types: list[str] = Field(default_factory=list)
     ask: AskSettings = Field(default_factory=AskSettings)
+
+    @property
+    def function_allowlist(self) -> frozenset[str]:
+        return frozenset(name.lower() for names in self.allowed_functions.values() for name in names)
 
 
 def settings_path() -> Path:
@@ -39,14 +45,7 @@ def settings_path() -> Path:
 
 @cache
 def _load(path: str) -> ChatSettings:
-    file = Path(path)
-    if not file.exists():
-        return ChatSettings()
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        return ChatSettings.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{file}: invalid chat settings: {exc}") from exc
+    return settings_files.load_settings(Path(path), ChatSettings)
 
 
 def load_settings() -> ChatSettings:

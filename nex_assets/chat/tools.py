@@ -273,6 +273,7 @@ def _execute(
             limit=limit,
             timeout_s=ctx.settings.statement_timeout_s,
             max_cell_chars=ctx.settings.max_cell_chars,
+            max_bytes=ctx.settings.max_result_bytes,
         )
     except readonly.QueryFailed as exc:
         raise ToolError(str(exc)) from exc

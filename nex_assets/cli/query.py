@@ -38,7 +38,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(json.dumps(out, default=str))
         return 0
     print(render_rows(out["columns"], out["rows"]))
-    more = f" (cut at {out['row_count']}: the query returns more)" if out["truncated"] else ""
+    why = "the query returns more" if out.get("truncated_by") != "bytes" else "the size cap was reached"
+    more = f" (cut at {out['row_count']}: {why})" if out["truncated"] else ""
     print(f"\n{out['row_count']} rows in {out['elapsed_ms']:.0f} ms{more}", file=sys.stderr)
     return 0
 

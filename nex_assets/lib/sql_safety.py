@@ -3,10 +3,11 @@
 A question asked in plain language ends as SQL written by a model that may have read a hostile
 cell. This layer refuses, with a reason the model and the user can act on, everything that is not
 one plain query: DML and DDL (also inside CTEs), ``SELECT INTO``, ``COPY``, stacked statements,
-transaction and session control, dangerous functions, tables outside the readable schemas, and
-personal-data columns. What is executed is the SQL regenerated from the checked tree, with every
-table qualified by its schema, so the database runs exactly what was checked. The database role
-and the READ ONLY transaction (``nex_assets.chat.readonly``) refuse the same things again.
+transaction and session control, every function and type not on the allowlist of
+``config/chat.yaml``, tables outside the readable schemas, and personal-data columns. What is
+executed is the SQL regenerated from the checked tree, with every table qualified by its schema,
+so the database runs exactly what was checked. The database role and the READ ONLY transaction
+(``nex_assets.chat.readonly``) refuse the same things again.
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ class QueryRefused(ValueError):
 @dataclass(frozen=True)
 class Policy:
     readable_schemas: frozenset[str]
-    denied_functions: frozenset[str]
-    denied_function_prefixes: tuple[str, ...]
+    # What a query may call: PostgreSQL function names as the checked SQL calls them, and the
+    # names of call-free syntax (CASE, operators such as ->>) as sqlglot names them.
+    allowed_functions: frozenset[str]
+    # Types a value may be cast to (sqlglot's names: INT, TEXT, TIMESTAMPTZ, ...).
+    allowed_types: frozenset[str]
     row_limit: int = 1000
     max_sql_chars: int = 20000
 
@@ -65,10 +69,12 @@ class Policy:
 @dataclass(frozen=True)
 class Tables:
     """What the checker knows about the warehouse: which readable schemas hold a table of a name
-    (to qualify unqualified names) and which columns of a table are personal data."""
+    (to qualify unqualified names), the columns of each table in order, and which of them are
+    closed to queries (personal data)."""
 
     schemas_by_table: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sensitive: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    columns: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,13 +92,14 @@ def _name(identifier: exp.Expression | None) -> str:
     return identifier.name.lower()
 
 
-def _function_names(node: exp.Func) -> set[str]:
-    """sqlglot maps known functions to its own classes (``version()`` is ``CurrentVersion``), so both
-    its name and the name in the PostgreSQL it generates are checked."""
-    if isinstance(node, exp.Anonymous):
-        return {node.name.lower()}
-    call = _CALL.match(node.sql(DIALECT))
-    return {node.sql_name().lower()} | ({call.group(1).lower()} if call else set())
+def _called_name(node: exp.Func) -> str:
+    """The name PostgreSQL will call for ``node`` in the SQL that runs (``version()`` is sqlglot's
+    ``CurrentVersion``, ``now()`` becomes ``CURRENT_TIMESTAMP``), or, for syntax that calls no
+    function by name (``CASE``, ``->>``, ``ARRAY[...]``), sqlglot's key for it (``case``,
+    ``jsonextractscalar``, ``array``)."""
+    if not isinstance(node, exp.Binary | exp.Unary) and (call := _CALL.match(node.sql(DIALECT))):
+        return call.group(1).lower()
+    return node.key
 
 
 def _parse(sql: str, policy: Policy) -> exp.Expression:
@@ -129,17 +136,35 @@ def _check_shape(tree: exp.Expression) -> None:
 
 
 def _check_functions(tree: exp.Expression, policy: Policy) -> None:
+    """Allowlist: a function runs only when it is known to compute from its arguments alone.
+    Anything else (functions that plan SQL given as text, read files or the catalog, sleep,
+    change settings, or were created in a schema) is refused by name."""
     for node in tree.find_all(exp.Func):
-        denied = sorted(
-            n
-            for n in _function_names(node)
-            if n in policy.denied_functions or n.startswith(policy.denied_function_prefixes)
-        )
-        if denied:
-            name = denied[0]
+        name = _called_name(node)
+        if name not in policy.allowed_functions:
             raise QueryRefused(
-                f"function {name}() is not allowed: it reads files, sleeps, changes settings, "
-                "reaches other servers or administers the database"
+                f"function {name}() is not allowed here: queries may call only the functions listed "
+                "in config/chat.yaml (aggregates, math, text, dates, casts, JSON accessors, windows)"
+            )
+        parent = node.parent
+        if isinstance(parent, exp.Dot) and parent.expression is node:
+            schema = _name(parent.this) if isinstance(parent.this, exp.Identifier | exp.Column) else ""
+            if schema != "pg_catalog":
+                raise QueryRefused(
+                    f"{parent.sql(DIALECT)}: functions of schema {schema or '?'} cannot be called; "
+                    "call built-in functions by their plain name"
+                )
+
+
+def _check_types(tree: exp.Expression, policy: Policy) -> None:
+    """Casts reach the catalog through some types (``'pg_authid'::regclass``); only plain value
+    types are accepted."""
+    for node in tree.find_all(exp.DataType):
+        kind = node.this.name if isinstance(node.this, exp.DataType.Type) else str(node.this)
+        if kind.upper() not in policy.allowed_types:
+            raise QueryRefused(
+                f"type {node.sql(DIALECT)} is not allowed here: cast to numbers, text, booleans, dates "
+                "and times, intervals, JSON or UUIDs (config/chat.yaml)"
             )
 
 
@@ -177,47 +202,129 @@ def _qualify_tables(tree: exp.Expression, policy: Policy, tables: Tables) -> lis
     return found
 
 
+@dataclass
+class _Source:
+    """A table as one query sees it: the names it can be referred to by, and its columns under
+    the names the query gives them (a column alias list renames them by position)."""
+
+    relation: str
+    schema: str
+    refs: set[str]
+    columns: tuple[str, ...] | None
+    closed: set[str]
+    original: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def open_columns(self) -> set[str]:
+        return set(self.columns or ()) - self.closed
+
+
+def _sources(found: list[tuple[str, str, exp.Table]], tables: Tables) -> list[_Source]:
+    out = []
+    for schema, name, table in found:
+        relation = f"{schema}.{name}"
+        closed = set(tables.sensitive.get((schema, name), frozenset()))
+        columns = tables.columns.get((schema, name))
+        alias = table.args.get("alias")
+        refs = {name} | ({_name(alias.this)} if alias is not None and alias.this else set())
+        renamed = [_name(c) for c in alias.columns] if alias is not None and alias.columns else []
+        original: dict[str, str] = {}
+        if renamed:
+            if columns is None:
+                if closed:
+                    raise QueryRefused(
+                        f"column aliases on {relation}, which holds personal data, are not accepted; "
+                        "name its columns instead"
+                    )
+            else:
+                visible = tuple(renamed) + tuple(columns[len(renamed) :])
+                original = {v: c for v, c in zip(visible, columns, strict=False) if v != c}
+                # Both names of a personal column stay closed: the alias and the original.
+                closed |= {v for v, c in original.items() if c in closed}
+                columns = visible + tuple(c for c in columns if c in closed)
+        if columns is not None and closed and not set(columns) - closed:
+            raise QueryRefused(
+                f"{relation} holds only personal data (or columns not yet cleared for queries) and "
+                "cannot be queried; use profile_table for its shape"
+            )
+        out.append(_Source(relation, schema, refs, columns, closed, original))
+    return out
+
+
+def _personal(source: _Source, column: str) -> QueryRefused:
+    renamed = f" (named {column} by an alias list)" if column in source.original else ""
+    return QueryRefused(
+        f"{source.relation}.{source.original.get(column, column)}{renamed} is personal data and cannot "
+        "be queried; use sample_rows (masked) or profile_table for its shape"
+    )
+
+
 def _check_personal_data(
     tree: exp.Expression, found: list[tuple[str, str, exp.Table]], tables: Tables
 ) -> None:
     """Personal columns never leave through a query, not even filtered on (a WHERE on an e-mail
-    address answers yes or no about a person); their profiles and masked samples are the way."""
-    personal: dict[str, str] = {}
-    row_names: dict[str, str] = {}
-    for schema, name, table in found:
-        columns = tables.sensitive.get((schema, name), frozenset())
-        if not columns:
-            continue
-        for column in columns:
-            personal[column] = f"{schema}.{name}.{column}"
-        row_names[name] = f"{schema}.{name}"
-        if table.alias:
-            row_names[_name(table.args["alias"].this)] = f"{schema}.{name}"
-    if not personal:
-        return
+    address answers yes or no about a person); their profiles and masked samples are the way.
+    What each reference can reach is judged from the tables it can resolve to: a column by its
+    name (also under an alias list), a whole row by its table's name or alias (composites,
+    ``to_jsonb(t)``, ``t.row_to_json``), a join by the columns it compares without naming them."""
+    sources = _sources(found, tables)
+    protected = [s for s in sources if s.closed]
+    closed_names = {c: s for s in protected for c in s.closed}
+    protected_refs = {r: s for s in protected for r in s.refs}
+    open_anywhere = {c for s in sources for c in s.open_columns}
+    if protected:
+        for join in tree.find_all(exp.Join):
+            if str(join.args.get("method") or "").upper() == "NATURAL":
+                raise QueryRefused(
+                    f"NATURAL JOIN with {', '.join(sorted({s.relation for s in protected}))} compares "
+                    "columns it does not name, personal data among them; join with ON and named columns"
+                )
+            for ident in join.args.get("using") or []:
+                if _name(ident) in closed_names:
+                    raise _personal(closed_names[_name(ident)], _name(ident))
     for column in tree.find_all(exp.Column):
-        name = _name(column.this) if isinstance(column.this, exp.Identifier) else ""
-        if name in personal:
+        if not isinstance(column.this, exp.Identifier):
+            continue
+        name = _name(column.this)
+        qualifier = _name(column.args.get("table"))
+        if qualifier:
+            schema = _name(column.args.get("db"))
+            for source in sources:
+                if qualifier not in source.refs or (schema and schema != source.schema):
+                    continue
+                if name in source.closed:
+                    raise _personal(source, name)
+                if source.columns is not None and name not in source.columns:
+                    # PostgreSQL reads `t.f` as the call f(t) when t has no column f.
+                    if source.closed:
+                        raise QueryRefused(
+                            f"{qualifier}.{name} calls {name}() on whole rows of {source.relation}, which "
+                            "include personal data; name the columns you need"
+                        )
+                    raise QueryRefused(
+                        f"{qualifier}.{name}: {source.relation} has no column {name}; "
+                        "functions cannot be called on a whole row"
+                    )
+            continue
+        if name in closed_names:
+            raise _personal(closed_names[name], name)
+        if name in protected_refs and name not in open_anywhere:
             raise QueryRefused(
-                f"{personal[name]} is personal data and cannot be queried; "
-                "use sample_rows (masked) or profile_table for its shape"
-            )
-        if name in row_names and not column.table:
-            raise QueryRefused(
-                f"whole rows of {row_names[name]} include personal data; name the columns you need"
+                f"whole rows of {protected_refs[name].relation} include personal data; "
+                "name the columns you need"
             )
     for star in tree.find_all(exp.Star):
         parent = star.parent
         owner = _name(parent.args.get("table")) if isinstance(parent, exp.Column) else ""
-        if owner in row_names:
+        if owner in protected_refs:
             raise QueryRefused(
-                f"{parent.sql(DIALECT)} would include personal data of {row_names[owner]}; "
+                f"{parent.sql(DIALECT)} would include personal data of {protected_refs[owner].relation}; "
                 "name the columns you need"
             )
-        if isinstance(parent, exp.Select):
+        if isinstance(parent, exp.Select) and protected:
             raise QueryRefused(
-                f"SELECT * over {', '.join(sorted(set(row_names.values())))} would include personal data; "
-                "name the columns you need"
+                f"SELECT * over {', '.join(sorted({s.relation for s in protected}))} would include "
+                "personal data; name the columns you need"
             )
 
 
@@ -227,6 +334,7 @@ def check(sql: str, policy: Policy, tables: Tables | None = None) -> CheckedQuer
     tree = _parse(sql, policy)
     _check_shape(tree)
     _check_functions(tree, policy)
+    _check_types(tree, policy)
     found = _qualify_tables(tree, policy, tables)
     _check_personal_data(tree, found, tables)
     names = tuple(dict.fromkeys(f"{schema}.{name}" for schema, name, _ in found))
@@ -235,15 +343,15 @@ def check(sql: str, policy: Policy, tables: Tables | None = None) -> CheckedQuer
 
 def policy_from_settings(
     readable_schemas: Iterable[str],
-    denied_functions: Iterable[str],
-    denied_function_prefixes: Iterable[str],
+    allowed_functions: Iterable[str],
+    allowed_types: Iterable[str],
     row_limit: int,
     max_sql_chars: int,
 ) -> Policy:
     return Policy(
         readable_schemas=frozenset(s.lower() for s in readable_schemas),
-        denied_functions=frozenset(f.lower() for f in denied_functions),
-        denied_function_prefixes=tuple(p.lower() for p in denied_function_prefixes),
+        allowed_functions=frozenset(f.lower() for f in allowed_functions),
+        allowed_types=frozenset(t.upper() for t in allowed_types),
         row_limit=row_limit,
         max_sql_chars=max_sql_chars,
     )

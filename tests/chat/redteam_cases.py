@@ -4,6 +4,9 @@ database role and the READ ONLY transaction. The target of the destructive ones 
 from __future__ import annotations
 
 T = "raw.retail_sales"
+C = "raw.retail_customers"
+# A table whose every column is personal data (loaded by the suite's fixture).
+P = "raw.t_chat_contacts"
 # Even sent bare (no wrapper, simple protocol, stacked statements allowed) these change nothing but
 # succeed: a role that logged in as itself has no other role to reset to.
 HARMLESS_UNWRAPPED = {"reset_role"}
@@ -110,4 +113,62 @@ CASES: dict[str, str] = {
     "personal_in_join": "select s.units_sold from raw.retail_sales s join raw.retail_customers c "
     "on c.last_name = s.store_id",
     "personal_in_order": "select customer_id from raw.retail_customers order by birth_date",
+    # personal data through a column alias list: the columns are renamed by position
+    "alias_list_renames_email": f"select x.d from {C} as x(a, b, c, d)",
+    "alias_list_renames_phone": f"select x.e from {C} as x(a, b, c, d, e)",
+    "alias_list_quoted_name": f'select x."Mail" from {C} as x(id, fn, ln, "Mail")',
+    "alias_list_in_where": f"select x.a from {C} as x(a, b, c, d) where x.d like '%@%'",
+    "alias_list_in_order": f"select x.a from {C} as x(a, b, c, d, e, f) order by x.f",
+    "alias_list_in_subquery": f"select m from (select x.d as m from {C} x(a, b, c, d)) s",
+    "alias_list_in_cte": f"with k as (select y.d from {C} y(a, b, c, d)) select count(distinct d) from k",
+    "alias_list_in_join": f"select s.units_sold from {T} s join {C} x(a, b, c, d) on x.d = s.store_id",
+    "alias_list_aggregate": f"select string_agg(x.b, ',') from {C} x(a, b)",
+    # whole rows: a composite, a cast, a function of the row, or PostgreSQL's t.f (= f(t)) syntax
+    "whole_row_to_jsonb": f"select to_jsonb(c) from {C} c",
+    "whole_row_to_json": f"select to_json(c) from {C} c",
+    "whole_row_row_to_json": f"select row_to_json(c) from {C} c",
+    "whole_row_json_agg": f"select json_agg(c) from {C} c",
+    "whole_row_jsonb_agg": f"select jsonb_agg(c) from {C} c",
+    "whole_row_array_agg": f"select array_agg(c) from {C} c",
+    "whole_row_text_cast": f"select c::text from {C} c",
+    "whole_row_md5": f"select md5(c::text) from {C} c",
+    "whole_row_field_select": f"select (c).email from {C} c",
+    "whole_row_star_cast": f"select (c.*)::text from {C} c",
+    "whole_row_row_constructor": f"select row(c.*) from {C} c",
+    "whole_row_attribute_call": f"select c.row_to_json from {C} c",
+    "whole_row_attribute_call_jsonb": f"select c.to_jsonb from {C} c",
+    "whole_row_unaliased_table": "select to_jsonb(retail_customers) from raw.retail_customers",
+    "whole_row_in_filter": f"select count(*) from {C} c where c::text like '%@gmail.com%'",
+    "whole_row_distinct_count": f"select count(distinct c) from {C} c",
+    # joins that compare personal columns without naming them in a select list
+    "natural_join_on_email": f"select count(*) from {C} natural join (select 'a@b.co' as email) e",
+    "natural_join_left": f"select count(*) from {C} natural left join (select 'x' as phone) p",
+    "using_email": f"select count(*) from {C} join (select 'a@b.co' as email) e using (email)",
+    "using_last_name": f"select count(*) from {C} c join (select 'Wood' as last_name) n using (last_name)",
+    # a table whose every column is personal data
+    "all_personal_star": f"select * from {P}",
+    "all_personal_count": f"select count(*) from {P}",
+    "all_personal_constant": f"select 1 from {P} limit 1",
+    "all_personal_exists": f"select exists (select 1 from {P})",
+    "all_personal_join": f"select count(*) from {T} s join {P} p on true",
+    # functions that plan SQL given as text: catalog, settings, sessions, denied functions
+    "query_to_xml_databases": "select query_to_xml('select datname from pg_database', true, true, '')",
+    "query_to_xml_roles": "select query_to_xml('select rolname from pg_roles', true, true, '')",
+    "query_to_xml_settings": "select query_to_xml('select name, setting from pg_settings', true, true, '')",
+    "query_to_xml_sessions": "select query_to_xml('select usename, query from pg_stat_activity', true, "
+    "true, '')",
+    "query_to_xml_version": "select query_to_xml('select version()', true, true, '')",
+    "query_to_xml_sleep": "select query_to_xml('select pg_sleep(60)', true, true, '')",
+    "query_to_xml_personal": f"select query_to_xml('select email from {C}', true, true, '')",
+    "query_to_xml_and_schema": "select query_to_xml_and_xmlschema('select 1', true, true, '')",
+    "query_to_xmlschema": "select query_to_xmlschema('select datname from pg_database', true, true, '')",
+    "ts_stat_catalog": "select * from ts_stat('select to_tsvector(datname) from pg_database')",
+    "ts_stat_personal": f"select * from ts_stat('select to_tsvector(email) from {C}')",
+    "ts_stat_in_select": "select ts_stat('select to_tsvector(rolname) from pg_roles')",
+    "ts_rewrite_catalog": "select ts_rewrite('a'::tsquery, 'select ''a''::tsquery, datname::tsquery "
+    "from pg_database')",
+    "table_to_xml_personal": f"select table_to_xml('{C}', true, true, '')",
+    "table_to_xmlschema": f"select table_to_xmlschema('{C}', true, true, '')",
+    "schema_to_xml_raw": "select schema_to_xml('raw', true, true, '')",
+    "database_to_xml": "select database_to_xml(true, true, '')",
 }

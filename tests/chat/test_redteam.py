@@ -3,10 +3,13 @@ read-only role, the READ ONLY transaction and the execution wrapper. Nothing cha
 
 from __future__ import annotations
 
+from importlib import resources
+
 import psycopg
 import pytest
 
 from nex_assets.chat import readonly, tools
+from nex_assets.ingest import reader_access
 from nex_assets.lib import sql_safety
 from tests.chat.redteam_cases import CASES, HARMLESS_UNWRAPPED
 
@@ -15,11 +18,31 @@ TIMEOUT_S = 0.5
 
 
 def test_the_suite_is_large_enough():
-    assert len(CASES) >= 60
+    assert len(CASES) >= 130
 
 
 @pytest.fixture(scope="module")
-def world_state(loaded_world, database):
+def contacts(loaded_world, database, tmp_path_factory):
+    """raw.t_chat_contacts: every column is personal data, loaded as any dataset is; then the
+    setup that every new process runs, which must not open it."""
+    from nex_assets import db
+    from nex_assets.ingest import loader
+    from nex_assets.lib.catalog import Dataset
+
+    path = tmp_path_factory.mktemp("contacts") / "contacts.csv"
+    path.write_text("full_name,email\nAnna Smith,anna@example.com\nLee Wong,lee@example.com\n")
+    ds = Dataset.model_validate(
+        {"name": "t_chat_contacts", "source": {"path": str(path)}, "sensitive": ["full_name", "email"]}
+    )
+    loader.load(ds, [path], database=database)
+    with db.connect(database) as owner:
+        owner.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+        owner.commit()
+    return ds
+
+
+@pytest.fixture(scope="module")
+def world_state(loaded_world, contacts, database):
     """What an attack could change, read by the platform's own user on a connection of its own."""
     from nex_assets import db
 
@@ -39,7 +62,8 @@ def world_state(loaded_world, database):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_refused_by_the_parser(case, tools_ctx):
+def test_refused_by_the_parser(case, tools_ctx, contacts):
+    tools_ctx.refresh()
     with pytest.raises(sql_safety.QueryRefused):
         sql_safety.check(CASES[case], tools_ctx.policy(), tools_ctx.tables())
     assert "refused" in tools.call(tools_ctx, "run_query", {"query": CASES[case]})["error"]
@@ -87,9 +111,11 @@ def test_reader_role_has_no_power_beyond_select(tools_ctx, conn):
         "where rolname = 'nex_reader'"
     ).fetchone()
     assert attrs == (False, False, False, False, False)
+    # Whole tables outside raw, single columns in raw (raw tables open column by column).
     privileges = conn.execute(
-        """select distinct privilege_type from information_schema.role_table_grants
-            where grantee = 'nex_reader'"""
+        """select privilege_type from information_schema.role_table_grants where grantee = 'nex_reader'
+           union
+           select privilege_type from information_schema.role_column_grants where grantee = 'nex_reader'"""
     ).fetchall()
     assert privileges == [("SELECT",)]
     nex_tables = conn.execute(
@@ -100,12 +126,13 @@ def test_reader_role_has_no_power_beyond_select(tools_ctx, conn):
 
 
 def test_a_reload_keeps_the_reader_grant(tools_ctx, database):
-    """The loader swaps a new table in under the old name; default privileges must cover it."""
+    """The loader swaps a new table in under the old name and opens it to the reader by decision."""
     from nex_assets import db
 
     with db.connect(database) as owner:
         owner.execute("create table raw.t_chat_swap_new as select 1 as x")
         owner.execute("alter table raw.t_chat_swap_new rename to t_chat_swap")
+        reader_access.restrict_reader(owner.cursor(), "raw", "t_chat_swap", set())
         owner.commit()
     try:
         out = readonly.execute(tools_ctx.reader(), "select x from raw.t_chat_swap", limit=5, timeout_s=5)
@@ -113,4 +140,22 @@ def test_a_reload_keeps_the_reader_grant(tools_ctx, database):
     finally:
         with db.connect(database) as owner:
             owner.execute("drop table raw.t_chat_swap")
+            owner.commit()
+
+
+def test_a_raw_table_nobody_opened_stays_closed(tools_ctx, database):
+    """raw holds personal data: a table created there by anything but a load is closed to the
+    reader, and the setup every process runs does not open it."""
+    from nex_assets import db
+
+    with db.connect(database) as owner:
+        owner.execute("create table raw.t_chat_unknown as select 1 as x, 'a@b.co' as mail")
+        owner.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+        owner.commit()
+    try:
+        with pytest.raises(readonly.QueryFailed, match="permission denied"):
+            readonly.execute(tools_ctx.reader(), "select x from raw.t_chat_unknown", limit=5, timeout_s=5)
+    finally:
+        with db.connect(database) as owner:
+            owner.execute("drop table raw.t_chat_unknown")
             owner.commit()
