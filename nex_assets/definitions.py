@@ -20,3 +20,9 @@ defs = dg.Definitions.merge(
     build_definitions(),
     dg.Definitions(jobs=[main_job], resources={"warehouse": WarehouseResource()}, executor=executor),
 )
+
+
+def job_def(name: str) -> dg.JobDefinition:
+    """A job by name, for runs started from the command line: each step process rebuilds it from
+    this module (``dg.build_reconstructable_job``)."""
+    return defs.resolve_job_def(name)

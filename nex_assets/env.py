@@ -40,6 +40,13 @@ def landing_dir() -> Path:
     return Path(os.environ.get("NEX_LANDING_DIR") or project_dir() / "data" / "landing").resolve()
 
 
+def source_roots() -> list[Path]:
+    """Folders a dataset's source files may live in besides the project: the landing folder and
+    those listed in ``NEX_SOURCE_DIRS`` (separated by ``os.pathsep``)."""
+    listed = [Path(p) for p in os.environ.get("NEX_SOURCE_DIRS", "").split(os.pathsep) if p.strip()]
+    return [landing_dir(), *listed]
+
+
 def dbt_project_dir() -> Path:
     return project_dir() / "dbt_project"
 

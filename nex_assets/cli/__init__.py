@@ -12,7 +12,7 @@ import sys
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nex", description="NEX: the data platform's command line.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
         importlib.import_module(f"{__name__}.{module}").register(sub)
     return p
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from nex_assets import env
@@ -101,12 +104,59 @@ def _job_summary(run_id: str | None) -> int:
     return 0 if run.status == dg.DagsterRunStatus.SUCCESS else 1
 
 
+def supervise(cmd: list[str], launch: str) -> int:
+    """Runs ``cmd`` (a Dagster run) in a session of its own and stops it when this process is
+    interrupted: the first Ctrl-C or SIGTERM asks the run to stop (Dagster stops its steps and ends
+    the run), a second one kills the whole process group, and the run is then marked canceled."""
+    proc = subprocess.Popen(cmd, cwd=env.project_dir(), start_new_session=True)
+    received = []
+
+    def on_signal(signo, frame) -> None:
+        received.append(signo)
+        if len(received) == 1:
+            print("\nnex: stopping the run (send the signal again to kill it)", file=sys.stderr)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGINT)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if len(received) > 1:
+        _mark_canceled(launch)
+    return 130 if received else code
+
+
+def _mark_canceled(launch: str) -> None:
+    """A run whose process was killed cannot say it ended; say it for it."""
+    import dagster as dg
+
+    from nex_assets.cli._runner import LAUNCH_TAG
+
+    instance = dg.DagsterInstance.get()
+    for record in instance.get_run_records(dg.RunsFilter(tags={LAUNCH_TAG: launch})):
+        run = record.dagster_run
+        if not run.is_finished:
+            instance.report_run_canceled(run, message="killed by a second interrupt of nex")
+
+
+def _runner(*args: str) -> tuple[list[str], str]:
+    launch = uuid.uuid4().hex
+    return [sys.executable, "-m", "nex_assets.cli._runner", *args, "--launch", launch], launch
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from nex_assets import instance
 
     instance.prepare()
-    cmd = [env.executable("dagster"), "job", "execute", "-m", "nex_assets.definitions", "-j", args.job]
-    code = subprocess.run(cmd, cwd=env.project_dir()).returncode
+    code = supervise(*_runner("--job", args.job))
+    if code == 130:
+        return code
     summary = _job_summary(None) if args.job == MAIN_JOB else 0
     return code or summary
 
@@ -115,16 +165,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     from nex_assets import instance
 
     instance.prepare()
-    cmd = [
-        env.executable("dagster"),
-        "asset",
-        "materialize",
-        "-m",
-        "nex_assets.definitions",
-        "--select",
-        args.select,
-    ]
-    return subprocess.run(cmd, cwd=env.project_dir()).returncode
+    return supervise(*_runner("--select", args.select))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """Every Dagster definition of NEX, one sub-package per domain.
 
 Each domain package exposes ``build(catalog) -> dg.Definitions``; adding a domain is adding
-a folder here, nothing central is edited.
+a folder here, nothing central is edited. A domain may also expose ``check_dataset(ds, catalog)``,
+which raises when a dataset's section for that domain is unusable: such a dataset is left out of
+every domain (with its problem recorded) instead of taking the code location down.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 
 from nex_assets import env
 from nex_assets.lib.catalog import Dataset, load_catalog
+from nex_assets.lib.config_problems import Problems
 
 
 @dataclass(frozen=True)
@@ -24,13 +28,23 @@ class Catalog:
     datasets: list[Dataset]
     project_dir: Path = field(default_factory=env.project_dir)
     landing_dir: Path = field(default_factory=env.landing_dir)
+    problems: Problems = field(default_factory=Problems)
 
     @classmethod
     def from_env(cls) -> Catalog:
-        return cls(load_catalog(env.datasets_dir()))
+        problems = Problems()
+        datasets = load_catalog(env.datasets_dir(), problems=problems, source_roots=env.source_roots())
+        return cls(datasets, problems=problems)
 
     def names(self) -> set[str]:
         return {d.name for d in self.datasets}
+
+    @cached_property
+    def recipes(self) -> list:
+        """Every usable recipe, read once for all domains; a bad recipe file is a problem."""
+        from nex_assets.ml.recipes import load_recipes
+
+        return load_recipes(problems=self.problems)
 
 
 def domain_modules() -> list[str]:
@@ -39,9 +53,24 @@ def domain_modules() -> list[str]:
 
 def build_definitions(catalog: Catalog | None = None) -> dg.Definitions:
     catalog = catalog or Catalog.from_env()
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in domain_modules()]
+    usable = []
+    for ds in catalog.datasets:
+        before = len(catalog.problems)
+        for module in modules:
+            if hasattr(module, "check_dataset"):
+                with catalog.problems.isolate("dataset", ds.file):
+                    module.check_dataset(ds, catalog)
+        if len(catalog.problems) == before:
+            usable.append(ds)
+    catalog = Catalog(usable, catalog.project_dir, catalog.landing_dir, catalog.problems)
     parts = []
-    for name in domain_modules():
-        module = importlib.import_module(f"{__name__}.{name}")
+    for name, module in zip(domain_modules(), modules, strict=True):
         if hasattr(module, "build"):
-            parts.append(module.build(catalog))
+            # A domain whose own settings file is broken is left out; the rest of the graph loads.
+            with catalog.problems.isolate("domain", name):
+                parts.append(module.build(catalog))
+    from nex_assets.defs.config_check import config_definitions
+
+    parts.append(config_definitions(catalog.problems))
     return dg.Definitions.merge(*parts)

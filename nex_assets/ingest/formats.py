@@ -20,6 +20,7 @@ from nex_assets.lib.delimited import ALLOWED_TYPES
 from nex_assets.lib.identifiers import IdentifierError, column_identifiers
 
 PARQUET_BATCH = 65_536
+_TOO_DEEP = f"NEX loads at most {tabular.MAX_NESTING} levels; flatten the file first"
 
 
 @dataclass
@@ -126,6 +127,8 @@ def _records_from_json(path: Path, text: str) -> tuple[list[Any], str, list[str]
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise LoadError(f"{path}: lists or objects nest too deeply to read ({_TOO_DEEP})") from exc
     if isinstance(data, list):
         return data, "record", []
     if isinstance(data, dict):
@@ -145,6 +148,8 @@ def _records_from_jsonl(path: Path, text: str) -> tuple[list[Any], list[int]]:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise LoadError(f"{path}: line {number}: not valid JSON: {exc.msg}") from exc
+        except RecursionError as exc:
+            raise LoadError(f"{path}: line {number}: lists or objects nest too deeply ({_TOO_DEEP})") from exc
         lines.append(number)
     return records, lines
 
@@ -173,7 +178,10 @@ def read_json(path: Path, ds: Dataset, *, lines: bool) -> Table:
     for n, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise LoadError(f"{path}: {where(n)}: expected an object, got {type(record).__name__}")
-        flat.append(tabular.flatten(record))
+        try:
+            flat.append(tabular.flatten(record))
+        except tabular.NestingError as exc:
+            raise LoadError(f"{path}: {where(n)}: {exc} ({_TOO_DEEP})") from exc
     # Columns in order of first appearance; a field missing from a record is NULL there.
     paths: dict[tuple[str, ...], None] = {}
     for record in flat:

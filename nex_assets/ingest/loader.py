@@ -176,7 +176,7 @@ def load(
         return pub.unchanged(ds, version, [str(p) for p in files], started, previous)
     widened: dict[str, str] = {}
     notes: list[str] = []
-    try:
+    with pub.failures_recorded(database, ds, ", ".join(map(str, files)), run_id):
         # Each pass either loads or learns that a column guessed from the sample must be text.
         while True:
             shapes = _shapes(ds, files, widened)
@@ -186,9 +186,6 @@ def load(
             except _WidenColumn as w:
                 widened[w.column] = "text"
                 notes.append(w.note)
-    except LoadError as exc:
-        pub.record_failure(database, ds, ", ".join(map(str, files)), str(exc), run_id)
-        raise
     duration = time.perf_counter() - started
     shape = shapes[0]
     return LoadResult(

@@ -62,11 +62,8 @@ def load_table(
     started = time.perf_counter()
     schema, table = _qualified(ds)
     source_name = f"{ds.source.url_env + ':' if ds.source.url_env else ''}{schema}.{table}"
-    try:
+    with pub.failures_recorded(database, ds, source_name, run_id):
         return _load(ds, database, schema, table, source_name, run_id, force, started)
-    except LoadError as exc:
-        pub.record_failure(database, ds, source_name, str(exc), run_id)
-        raise
 
 
 def _load(

@@ -97,7 +97,7 @@ def load_tabular(
         previous = pub.current_version(conn, ds.name)
     if previous and previous["data_version"] == version and not force:
         return pub.unchanged(ds, version, [str(p) for p in files], started, previous)
-    try:
+    with pub.failures_recorded(database, ds, ", ".join(map(str, files)), run_id):
         tables = [read_table(p, ds) for p in files]
         types = _unify(ds, files, tables)
         for t in tables:
@@ -128,9 +128,6 @@ def load_tabular(
                 run_id=run_id,
                 key_problems=lambda exc: _key_problems(ds, files, tables, exc),
             )
-    except LoadError as exc:
-        pub.record_failure(database, ds, ", ".join(map(str, files)), str(exc), run_id)
-        raise
     notes = [note for t in tables for note in t.notes]
     return LoadResult(
         ds.name,

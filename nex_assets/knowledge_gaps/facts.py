@@ -49,11 +49,13 @@ def dataset_facts(conn: psycopg.Connection, ds: Dataset) -> tuple[DatasetFacts, 
 
 def recipe_needs() -> list[RecipeNeeds]:
     """Every recipe's target, the inputs its family cannot do without, and its other features."""
+    from nex_assets.lib.config_problems import Problems
     from nex_assets.lib.ml.features import REQUIRED
     from nex_assets.ml.recipes import load_recipes
 
     needs = []
-    for r in load_recipes():
+    # A broken recipe file is reported by the code location (nex/config); here it is left out.
+    for r in load_recipes(problems=Problems()):
         required = tuple(c for c in REQUIRED.get(r.family, ()) if c != r.target)
         useful = tuple(c for c in r.features if c not in required and c != r.target)
         needs.append(RecipeNeeds(r.name, r.family, r.target, required, useful))

@@ -8,13 +8,12 @@ file and the field named.
 from __future__ import annotations
 
 import glob
-import zipfile
 from pathlib import Path
 from typing import Any, Literal
-from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nex_assets.lib.config_problems import Problems
 from nex_assets.lib.delimited import ALLOWED_TYPES
 from nex_assets.lib.identifiers import IdentifierError, dataset_identifier, to_identifier
 from nex_assets.lib.settings_files import load_named
@@ -104,6 +103,10 @@ class Dataset(_Strict):
     recipes: list[str] = Field(default_factory=list)
     monitoring: dict[str, Any] = Field(default_factory=dict)
     file: str = Field(default="", exclude=True)
+    # Folders (besides the project a load reads it from) that the source's files may be in, set by the
+    # catalog; empty for a dataset built outside a catalog, whose files are not checked. Symbolic
+    # links are resolved before the check.
+    source_roots: list[str] = Field(default_factory=list, exclude=True)
 
     @model_validator(mode="after")
     def _landing_pattern(self) -> Dataset:
@@ -144,9 +147,19 @@ class Dataset(_Strict):
             return []
         pattern = self.source.path
         full = pattern if Path(pattern).is_absolute() else str(project_dir / pattern)
-        if glob.has_magic(full):
-            return sorted(Path(p) for p in glob.glob(full) if Path(p).is_file())
-        return [Path(full)]
+        files = (
+            sorted(Path(p) for p in glob.glob(full) if Path(p).is_file())
+            if glob.has_magic(full)
+            else [Path(full)]
+        )
+        roots = [project_dir, *(Path(r) for r in self.source_roots)]
+        outside = [f for f in files if self.source_roots and f.exists() and not inside(f, roots)]
+        if outside:
+            raise CatalogError(
+                f"{self.file}: {outside[0]} resolves to {outside[0].resolve()}, outside the folders NEX "
+                "reads from; a symbolic link may not lead out of them"
+            )
+        return files
 
     def landing_files(self, landing_root: Path) -> list[Path]:
         folder = landing_root / self.name
@@ -167,36 +180,95 @@ def load_dataset(path: Path) -> Dataset:
     return load_named(path, Dataset, CatalogError, "dataset")
 
 
-def expand_sheets(ds: Dataset, project_dir: Path) -> list[Dataset]:
+def _fixed_prefix(pattern: str) -> str:
+    """The part of a path or glob before its first wildcard: what a glob can never leave."""
+    parts = Path(pattern).parts
+    fixed = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return str(Path(*fixed)) if fixed else "."
+
+
+def inside(path: Path, roots: list[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in roots)
+
+
+def check_source_path(ds: Dataset, project_dir: Path, roots: list[Path]) -> None:
+    """A source path stays inside the project or a folder the platform was told to read
+    (``NEX_SOURCE_DIRS``): ``..``, absolute paths and symbolic links that lead elsewhere are refused."""
+    if ds.source.path is None:
+        return
+    base = Path(_fixed_prefix(ds.source.path))
+    full = base if base.is_absolute() else project_dir / base
+    if not inside(full, roots):
+        allowed = ", ".join(str(r) for r in roots)
+        raise CatalogError(
+            f"{ds.file}: source.path {ds.source.path!r} leads outside the folders NEX reads from "
+            f"({allowed}); move the data inside the project or list its folder in NEX_SOURCE_DIRS"
+        )
+
+
+def expand_sheets(ds: Dataset, project_dir: Path, problems: Problems | None = None) -> list[Dataset]:
     """``sheet: "*"`` makes one dataset per sheet of the workbook, named ``<dataset>__<sheet>``.
-    A workbook that cannot be read yet stays one dataset, whose load then says why."""
+    A workbook that cannot be read yet stays one dataset, whose load then says why; a sheet whose
+    name would make an unusable dataset name is a problem of the dataset's file."""
     if ds.source.sheet != "*":
         return [ds]
     files = ds.source_files(project_dir)
     try:
         sheets = sheet_names(str(files[0])) if files else []
-    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+    except Exception:  # any unreadable workbook (zip, XML, zlib errors): its load will say why
         sheets = []
     out = []
     for sheet in sheets:
         name = f"{ds.name}__{to_identifier(sheet) or 'sheet'}"
+        try:
+            dataset_identifier(name)
+        except IdentifierError as exc:
+            if problems is None:
+                raise CatalogError(f"{ds.file}: sheet {sheet!r}: {exc}") from exc
+            problems.add("dataset", ds.file, f"{ds.file}: sheet {sheet!r}: {exc}")
+            continue
         update = {"name": name, "source": ds.source.model_copy(update={"sheet": sheet})}
         out.append(ds.model_copy(update=update))
     return out or [ds]
 
 
-def load_catalog(folder: Path, project_dir: Path | None = None) -> list[Dataset]:
+def load_catalog(
+    folder: Path,
+    project_dir: Path | None = None,
+    *,
+    problems: Problems | None = None,
+    source_roots: list[Path] | None = None,
+) -> list[Dataset]:
+    """Every dataset of the folder. With ``problems``, a bad file is recorded there and left out
+    while the rest load; without, the first problem raises ``CatalogError``."""
     if not folder.is_dir():
         return []
     project = project_dir or folder.parent
-    datasets = [
-        expanded
-        for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-        for expanded in expand_sheets(load_dataset(p), project)
-    ]
+    # The project, the folder the catalog sits in (NEX_DATASETS_DIR may move it), and the others.
+    roots = list(dict.fromkeys([project, folder.parent, *(source_roots or [])]))
+    found = problems if problems is not None else Problems()
+    datasets: list[Dataset] = []
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        with found.isolate("dataset", path):
+            ds = load_dataset(path)
+            check_source_path(ds, project, roots)
+            kept = {"source_roots": [str(r) for r in roots]}
+            datasets += expand_sheets(ds.model_copy(update=kept), project, found)
     seen: dict[str, str] = {}
+    unique = []
     for ds in datasets:
         if ds.name in seen:
-            raise CatalogError(f"{ds.file}: dataset {ds.name!r} is already defined in {seen[ds.name]}")
+            found.add(
+                "dataset", ds.file, f"{ds.file}: dataset {ds.name!r} is already defined in {seen[ds.name]}"
+            )
+            continue
         seen[ds.name] = ds.file
-    return datasets
+        unique.append(ds)
+    if problems is None and found:
+        raise CatalogError(next(iter(found)).text())
+    return unique

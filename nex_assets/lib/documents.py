@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nex_assets.lib.config_problems import Problems
 from nex_assets.lib.identifiers import IdentifierError, dataset_identifier
 from nex_assets.lib.settings_files import load_named
 
@@ -99,10 +100,18 @@ def load_collection(path: Path) -> Collection:
     return load_named(path, Collection, CollectionError, "collection")
 
 
-def load_collections(folder: Path) -> list[Collection]:
+def load_collections(folder: Path, problems: Problems | None = None) -> list[Collection]:
+    """Every collection of the folder; with ``problems``, a bad file is recorded there and left out."""
     if not folder.is_dir():
         return []
-    return [load_collection(p) for p in sorted(folder.glob("*.yaml"))]
+    found = problems if problems is not None else Problems()
+    collections = []
+    for path in sorted(folder.glob("*.yaml")):
+        with found.isolate("collection", path):
+            collections.append(load_collection(path))
+    if problems is None and found:
+        raise CollectionError(next(iter(found)).text())
+    return collections
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from nex_assets.lib import settings_files
 
 SEVERITY_ORDER = {"blocking": 0, "warning": 1}
 
@@ -33,12 +34,7 @@ def settings_path(project_dir: Path) -> Path:
 
 
 def load_settings(path: Path) -> GapSettings:
-    if not path.exists():
-        return GapSettings()
-    try:
-        return GapSettings.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return settings_files.load_settings(path, GapSettings)
 
 
 @dataclass(frozen=True)

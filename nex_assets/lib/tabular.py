@@ -50,13 +50,46 @@ def format_for_path(path: str) -> str:
     return EXTENSIONS.get(PurePath(path.lower()).suffix, "csv")
 
 
-def flatten(record: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
-    """Nested objects become paths of keys; lists stay whole (they are stored as jsonb)."""
+# Deeper nesting than this is refused: no table needs it, and it is how a file exhausts a parser.
+MAX_NESTING = 32
+
+
+class NestingError(ValueError):
+    pass
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and objects nest inside ``value`` (0 for a plain value), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                return depth
+            stack.extend((v, depth) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def flatten(record: dict[str, Any]) -> dict[tuple[str, ...], Any]:
+    """Nested objects become paths of keys; lists stay whole (they are stored as jsonb).
+    Raises ``NestingError`` beyond ``MAX_NESTING`` levels."""
+    if nesting_depth(record) > MAX_NESTING:
+        raise NestingError(f"objects and lists nest more than {MAX_NESTING} levels deep")
     out: dict[tuple[str, ...], Any] = {}
-    for key, value in record.items():
+    # Depth first in the record's own order, without recursion: a stack of open objects.
+    stack = [(iter(record.items()), ())]
+    while stack:
+        items, prefix = stack[-1]
+        entry = next(items, None)
+        if entry is None:
+            stack.pop()
+            continue
+        key, value = entry
         path = (*prefix, str(key))
         if isinstance(value, dict) and value:
-            out.update(flatten(value, path))
+            stack.append((iter(value.items()), path))
         else:
             out[path] = value
     return out

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from nex_assets import env
+from nex_assets.lib import settings_files
 
 
 class Price(BaseModel):
@@ -41,10 +41,4 @@ def settings_path() -> Path:
 
 
 def load_settings(path: Path | None = None) -> LLMSettings:
-    path = path or settings_path()
-    if not path.exists():
-        return LLMSettings()
-    try:
-        return LLMSettings.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return settings_files.load_settings(path or settings_path(), LLMSettings)

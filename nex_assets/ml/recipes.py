@@ -5,17 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from nex_assets import env
+from nex_assets.lib.config_problems import Problems
 from nex_assets.lib.ml import algorithms, features
 from nex_assets.lib.ml.packs import Pack, load_pack
 from nex_assets.lib.ml.recipe import Recipe, RecipeError, load_recipe_folder
 
 
-def load_recipes(folder: Path | None = None) -> list[Recipe]:
-    """Every recipe, validated: fields, levels, algorithm and the columns its family needs."""
-    recipes = load_recipe_folder(folder or env.recipes_dir())
-    for r in recipes:
-        check_static(r)
+def load_recipes(folder: Path | None = None, problems: Problems | None = None) -> list[Recipe]:
+    """Every recipe, validated: fields, levels, algorithm and the columns its family needs. With
+    ``problems``, a bad recipe is recorded there and left out; without, it raises."""
+    found = problems if problems is not None else Problems()
+    recipes = []
+    for r in load_recipe_folder(folder or env.recipes_dir(), found):
+        with found.isolate("recipe", r.file):
+            check_static(r)
+            recipe_packs(r)
+            recipes.append(r)
+    if problems is None and found:
+        raise RecipeError(next(iter(found)).text())
     return recipes
+
+
+def check_packs(folder: Path | None, problems: Problems) -> None:
+    """Every pack file, used or not, so that a broken one is reported before a recipe needs it."""
+    folder = folder or env.evaluation_packs_dir()
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        with problems.isolate("pack", path):
+            load_pack(folder, path.stem)
 
 
 def get_recipe(name: str, folder: Path | None = None) -> Recipe:

@@ -92,5 +92,10 @@ def test_invalid_freshness_setting_names_the_file(tmp_path, unique_name):
     catalog = Catalog(
         load_catalog(tmp_path / "datasets"), project_dir=tmp_path, landing_dir=tmp_path / "landing"
     )
-    with pytest.raises(ValueError, match=rf"{unique_name}.yaml: monitoring.freshness_hours must be positive"):
-        with_resources(catalog)
+    defs = with_resources(catalog)
+    # The dataset is left out and its problem named; the rest of the code location loads.
+    (problem,) = catalog.problems
+    assert problem.file.endswith(f"{unique_name}.yaml")
+    assert "monitoring.freshness_hours must be positive" in problem.text()
+    assert dg.AssetKey([unique_name, "raw"]) not in defs.resolve_asset_graph().get_all_asset_keys()
+    assert dg.AssetKey(["nex", "config"]) in defs.resolve_asset_graph().get_all_asset_keys()

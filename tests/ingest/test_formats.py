@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,46 @@ def test_json_lines_and_bad_json_keep_the_previous_version(tmp_path, database, c
     other.write_text("id,kind\n1,view\n")
     with pytest.raises(LoadError, match=r"notjson.json: line 1 column 1: not valid JSON"):
         loader.load(dataset(unique_name, other), [other], database=database)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        # Deeper than Python's parser can go: a recursion error, worded.
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "lists or objects nest too deeply to read"),
+        (
+            "deep.jsonl",
+            '{"id": 1}\n' + "[" * 100_000 + "]" * 100_000 + "\n",
+            "line 2: lists or objects nest too deeply",
+        ),
+        # Parsed, but deeper than any table needs.
+        (
+            "nested.json",
+            "[" + '{"a":' * 40 + "1" + "}" * 40 + "]",
+            "record 1: objects and lists nest more than 32",
+        ),
+        (
+            "listy.jsonl",
+            '{"id": 1, "v": ' + "[" * 40 + "]" * 40 + "}\n",
+            "line 1: objects and lists nest more than 32",
+        ),
+    ],
+)
+def test_deeply_nested_json_fails_clearly_is_recorded_and_keeps_the_previous_version(
+    tmp_path, database, conn, unique_name, name, text, reason
+):
+    good = tmp_path / "good.json"
+    good.write_text('[{"id": 1}]')
+    loader.load(dataset(unique_name, good), [good], database=database)
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(LoadError, match=re.escape(f"{name}: ") + ".*" + re.escape(reason)):
+        loader.load(dataset(unique_name, path), [path], database=database)
+    assert conn.execute(f"select id from raw.{unique_name}").fetchall() == [(1,)]
+    (recorded,) = conn.execute(
+        "select reason from nex.load_failures where dataset = %s order by id desc limit 1", (unique_name,)
+    ).fetchone()
+    assert reason in recorded
 
 
 def test_parquet_keeps_types_and_rejects_unsupported_ones(tmp_path, database, conn, unique_name):

@@ -47,6 +47,9 @@ FAILING = {
     "blank_column.csv": "line 1: column 2 has a blank or unusable name",
     "missing_pk.csv": "line(s) 3: primary key (id) is missing",
     "duplicate_pk.csv": "lines 2, 4: duplicate primary key (id)",
+    "system_column.csv": "line 1: column 2 name 'xmin' is the name of a PostgreSQL system column",
+    "oid_column.csv": "line 1: column 2 name 'Oid' is the name of a PostgreSQL system column",
+    "bom_only.csv": "the file holds no text",
 }
 
 
@@ -75,6 +78,39 @@ LOADED = {
     "semicolon.csv": [(1, "a", "10,5"), (2, "b", "20,25")],
     "quoted_multiline.csv": [(1, "line one\nline two", 10), (2, 'has "quotes", and commas', 20)],
 }
+
+
+def test_more_columns_than_postgresql_allows_fail_clearly_and_are_recorded(loaded, conn):
+    ds, path, before = loaded
+    header = ",".join(["id"] + [f"c{i}" for i in range(1, 1601)])
+    path.write_text(header + "\n" + ",".join(["9"] * 1601) + "\n")
+    with pytest.raises(LoadError, match=r"line 1: 1,601 columns; a PostgreSQL table holds at most 1,600"):
+        load(ds, [path], database=None)
+    assert rows(conn, ds.name) == before
+    (reason,) = conn.execute(
+        "select reason from nex.load_failures where dataset = %s order by id desc limit 1", (ds.name,)
+    ).fetchone()
+    assert "1,601 columns" in reason and str(path) in reason
+
+
+def test_a_failure_no_loader_foresaw_is_worded_and_recorded(loaded, conn, monkeypatch):
+    """Whatever a file or the database throws leaves as a LoadError naming the source."""
+    from nex_assets.ingest import loader as loader_module
+
+    ds, path, before = loaded
+    path.write_text("id,v\n1,a\n")
+
+    def exhausted(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(loader_module, "_shapes", exhausted)
+    with pytest.raises(LoadError, match=r"data.csv: the data nests too deeply to read; nothing was loaded"):
+        load(ds, [path], database=None)
+    assert rows(conn, ds.name) == before
+    (reason,) = conn.execute(
+        "select reason from nex.load_failures where dataset = %s order by id desc limit 1", (ds.name,)
+    ).fetchone()
+    assert "nests too deeply" in reason
 
 
 @pytest.mark.parametrize("name", sorted(LOADED))

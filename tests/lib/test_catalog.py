@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nex_assets.lib.catalog import CatalogError, load_catalog, load_dataset
+from nex_assets.lib.config_problems import Problems
 
 VALID = """\
 name: shop_sales
@@ -267,3 +268,78 @@ def test_replace_mode_breaks_mtime_ties_by_name(tmp_path):
     tie_a = touch(landing / "drops" / "m.csv", 500)
     touch(landing / "drops" / "k.csv", 500)
     assert ds.files_to_load(project, landing) == [tie_a]
+
+
+def _write(folder: Path, name: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(f"name: {name}\n{body}")
+    return path
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["{path: ../outside.csv}", "{path: /etc/passwd}", "{path: 'data/../../outside/*.csv'}"],
+)
+def test_a_source_path_that_leaves_the_project_is_refused_naming_the_file(tmp_path, source):
+    project = tmp_path / "project"
+    _write(project / "datasets", "escape", f"source: {source}\n")
+    with pytest.raises(
+        CatalogError, match=r"escape.yaml: source.path .* leads outside the folders NEX reads"
+    ):
+        load_catalog(project / "datasets")
+
+
+def test_a_symbolic_link_out_of_the_project_is_refused(tmp_path):
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    (project / "data" / "link.csv").symlink_to(secret)
+    _write(project / "datasets", "linked", "source: {path: data/link.csv}\n")
+    with pytest.raises(CatalogError, match=r"linked.yaml: source.path 'data/link.csv' leads outside"):
+        load_catalog(project / "datasets")
+    # A link made after the catalog was read is caught when the files are listed for a load.
+    (project / "data" / "inside.csv").write_text("a\n1\n")
+    _write(project / "datasets", "linked", "source: {path: 'data/*.csv'}\n")
+    (ds,) = load_catalog(project / "datasets")
+    with pytest.raises(CatalogError, match=r"link.csv resolves to .*secret.csv, outside the folders"):
+        ds.source_files(project)
+
+
+def test_a_folder_listed_in_the_settings_may_hold_sources(tmp_path):
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    shared.mkdir()
+    _write(project / "datasets", "elsewhere", f"source: {{path: {shared}/data.csv}}\n")
+    (ds,) = load_catalog(project / "datasets", source_roots=[shared])
+    assert ds.source_files(project) == [shared / "data.csv"]
+
+
+def test_with_problems_a_bad_file_is_left_out_and_the_rest_load(tmp_path):
+    folder = tmp_path / "datasets"
+    _write(folder, "good", "source: {path: data/a.csv}\n")
+    _write(folder, "bad", "source: {path: data/b.csv}\nprimary_key: 5\n")
+    (folder / "bomb.yaml").write_text(
+        "name: bomb\nsource: {path: x.csv}\n"
+        + "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+        + "".join(
+            f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdef", "bcdefg", strict=True)
+        )
+    )
+    long_name = "d" * 64
+    _write(folder, long_name, "source: {path: data/c.csv}\n")
+    problems = Problems()
+    datasets = load_catalog(folder, problems=problems)
+    assert [d.name for d in datasets] == ["good"]
+    messages = {Path(p.file).name: p.text() for p in problems}
+    assert "bad.yaml: primary_key" in messages["bad.yaml"]
+    assert "aliases expand" in messages["bomb.yaml"]
+    assert "64 characters long; at most 63" in messages[f"{long_name}.yaml"]
+
+
+def test_sheets_of_a_corrupt_workbook_stay_one_dataset_whose_load_says_why(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "book.xlsx").write_bytes(b"PK\x03\x04 this is no workbook")
+    _write(tmp_path / "datasets", "book", 'source: {path: data/book.xlsx, sheet: "*"}\n')
+    (ds,) = load_catalog(tmp_path / "datasets", problems=Problems())
+    assert ds.name == "book"

@@ -4,8 +4,10 @@ lint`); `nex quality suggest` drafts a suite beside the adopted one."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
+import dagster as dg
 import pytest
 
 from nex_assets.cli import main
@@ -30,13 +32,19 @@ def _broken_copy(tmp_path, edit) -> tuple:
     return folder, path
 
 
-def test_a_malformed_suite_stops_the_code_location_with_the_file_and_index(tmp_path, monkeypatch):
+def test_a_malformed_suite_is_named_and_only_its_dataset_loses_its_checks(tmp_path, monkeypatch):
     folder, path = _broken_copy(
         tmp_path, lambda s: s["expectations"][3].update(type="expect_offers_to_sparkle")
     )
     monkeypatch.setenv("NEX_EXPECTATIONS_DIR", str(folder))
-    with pytest.raises(SuiteError, match=rf"^{path}: expectations\.3\.type: .*unsupported expectation type"):
-        quality.build(_catalog(tmp_path))
+    catalog = _catalog(tmp_path)
+    defs = quality.build(catalog)
+    (problem,) = catalog.problems
+    assert problem.kind == "suite"
+    assert re.match(rf"^{path}: expectations\.3\.type: .*unsupported expectation type", problem.text())
+    keys = {key for assets_def in defs.assets for key in assets_def.keys}
+    assert dg.AssetKey([path.stem, "quality"]) not in keys
+    assert dg.AssetKey(["retail_sales", "quality"]) in keys
 
 
 def test_kwargs_that_gx_rejects_name_the_file_and_index(tmp_path):

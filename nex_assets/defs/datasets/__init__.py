@@ -11,6 +11,13 @@ from nex_assets.defs.datasets.sensors import landing_job, landing_sensor
 from nex_assets.lib.automation import load_settings, settings_path
 
 
+def check_dataset(ds, catalog) -> None:
+    """Building the dataset's assets validates its name, tags and freshness window."""
+    settings = load_settings(settings_path(env.project_dir()))
+    raw_asset(ds, catalog, settings)
+    profile_asset(ds)
+
+
 def build(catalog) -> dg.Definitions:
     settings = load_settings(settings_path(env.project_dir()))
     assets, jobs, sensors = [], [], []

@@ -11,7 +11,7 @@ from nex_assets.lib.documents import load_collections
 
 def build(catalog) -> dg.Definitions:
     assets, jobs, sensors = [], [], []
-    for collection in load_collections(env.documents_dir()):
+    for collection in load_collections(env.documents_dir(), catalog.problems):
         assets.append(documents_asset(collection, catalog))
         job = documents_job(collection)
         jobs.append(job)

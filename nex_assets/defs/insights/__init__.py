@@ -5,8 +5,12 @@ from __future__ import annotations
 import dagster as dg
 
 from nex_assets.defs.insights.assets import insights_asset
-from nex_assets.lib.dictionary.settings import load_settings
+from nex_assets.lib.dictionary.settings import dataset_section, load_settings
 from nex_assets.llm import LLM
+
+
+def check_dataset(ds, catalog) -> None:
+    dataset_section(ds.dictionary, ds.file)
 
 
 def build(catalog) -> dg.Definitions:

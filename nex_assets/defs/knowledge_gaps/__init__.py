@@ -3,10 +3,15 @@ inputs are missing, too sparse or too poor, with concrete suggestions."""
 
 import dagster as dg
 
+from nex_assets import env
 from nex_assets.defs.knowledge_gaps.assets import knowledge_gaps_asset
+from nex_assets.lib import knowledge_gaps as kg
 from nex_assets.llm import LLM
 
 
 def build(catalog) -> dg.Definitions:
+    # Read once here so that a broken settings file leaves this domain out at load, named, rather
+    # than failing every run of it.
+    kg.load_settings(kg.settings_path(env.project_dir()))
     assets = [knowledge_gaps_asset(ds, catalog) for ds in catalog.datasets]
     return dg.Definitions(assets=assets, resources={"llm": LLM})

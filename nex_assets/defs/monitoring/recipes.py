@@ -9,7 +9,6 @@ from nex_assets.defs.ml.assets import evaluation_key, input_key
 from nex_assets.defs.monitoring.assets import DriftSource, Reference
 from nex_assets.lib.ml import features as ml_features
 from nex_assets.lib.ml.recipe import Recipe
-from nex_assets.ml.recipes import load_recipes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,4 +69,4 @@ def recipe_source(recipe: Recipe) -> DriftSource:
 def recipe_sources(catalog) -> list[DriftSource]:
     # Like the ML domain: a recipe only exists where its dataset group is in the catalog.
     groups = {ds.group for ds in catalog.datasets}
-    return [recipe_source(r) for r in load_recipes() if r.dataset in groups]
+    return [recipe_source(r) for r in catalog.recipes if r.dataset in groups]

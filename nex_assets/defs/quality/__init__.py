@@ -16,6 +16,10 @@ from nex_assets.lib.quality.suite import find_suite
 from nex_assets.llm import LLM
 
 
+def check_dataset(ds, catalog) -> None:
+    dataset_settings(load_settings(settings_path(env.project_dir())), ds.quality, ds.file)
+
+
 def build(catalog) -> dg.Definitions:
     project = env.project_dir()
     default_freshness = load_automation(automation_path(project)).freshness.default_hours
@@ -26,9 +30,11 @@ def build(catalog) -> dg.Definitions:
     retry = retry_policy(llm_step_settings(project))
     assets = []
     for ds in catalog.datasets:
-        suite = find_suite(folder, ds.name)
-        if suite is None:
-            continue
-        settings = dataset_settings(project_settings, ds.quality, ds.file)
-        assets.append(quality_asset(ds, suite, settings, default_freshness, catalog.names(), retry))
+        # A broken suite leaves its dataset without quality checks, and only that dataset.
+        with catalog.problems.isolate("suite", folder / f"{ds.name}.json"):
+            suite = find_suite(folder, ds.name)
+            if suite is None:
+                continue
+            settings = dataset_settings(project_settings, ds.quality, ds.file)
+            assets.append(quality_asset(ds, suite, settings, default_freshness, catalog.names(), retry))
     return dg.Definitions(assets=assets, resources={"llm": LLM} if assets else {})

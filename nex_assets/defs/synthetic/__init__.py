@@ -5,9 +5,13 @@ import dagster as dg
 
 from nex_assets import env
 from nex_assets.defs.synthetic.assets import group_asset, single_asset
-from nex_assets.lib.synthetic.settings import SyntheticSettingsError, dataset_settings, load_defaults
+from nex_assets.lib.synthetic.settings import dataset_settings, load_defaults
 
 CONFIG_FILE = "config/synthetic.yaml"
+
+
+def check_dataset(ds, catalog) -> None:
+    dataset_settings(ds.synthetic, load_defaults(env.project_dir() / CONFIG_FILE), ds.file)
 
 
 def build(catalog) -> dg.Definitions:
@@ -21,11 +25,15 @@ def build(catalog) -> dg.Definitions:
             continue  # a group applies when all its tables are in the catalog and enabled
         neural = [t for t in group.tables if settings[t].neural]
         if neural:
-            raise SyntheticSettingsError(
+            catalog.problems.add(
+                "dataset",
+                enabled[neural[0]].file,
                 f"{enabled[neural[0]].file}: synthetic.synthesizer {settings[neural[0]].synthesizer} is not "
                 f"possible for a table of the multi-table group {name!r} in {config_path} (HMA fits Gaussian "
-                "copulas); remove it from the group to use a neural synthesizer"
+                "copulas); remove it from the group to use a neural synthesizer (the group is left out)",
             )
+            grouped |= set(group.tables)
+            continue
         relations = group.relationships
         datasets = [enabled[t] for t in group.tables]
         assets.append(group_asset(name, datasets, {t: settings[t] for t in group.tables}, relations))

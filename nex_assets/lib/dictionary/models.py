@@ -6,8 +6,9 @@ import hashlib
 import json
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from nex_assets.lib import settings_files
 
 TABLE = ""  # the column_name of a table's own entry
 
@@ -102,12 +103,7 @@ class OverrideError(ValueError):
 def load_overrides(path: Path, columns: set[str] | None = None) -> Overrides:
     """The override file of a dataset (empty when there is none); unknown columns are errors naming the
     file, so a typo never silently drops a person's correction."""
-    if not path.exists():
-        return Overrides()
-    try:
-        overrides = Overrides.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise OverrideError(f"{path}: {exc}") from exc
+    overrides = settings_files.load_settings(path, Overrides, OverrideError)
     if columns is not None:
         unknown = sorted(set(overrides.columns) - columns)
         if unknown:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nex_assets.lib import settings_files
 
 
 class _Strict(BaseModel):
@@ -49,13 +50,7 @@ def settings_path(project_dir: Path) -> Path:
 
 
 def load_settings(project_dir: Path) -> DictionarySettings:
-    path = settings_path(project_dir)
-    if not path.exists():
-        return DictionarySettings()
-    try:
-        return DictionarySettings.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return settings_files.load_settings(settings_path(project_dir), DictionarySettings)
 
 
 class DatasetInsights(_Strict):

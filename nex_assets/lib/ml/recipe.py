@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from nex_assets.lib.config_problems import Problems
 from nex_assets.lib.settings_files import read_yaml, validation_problems
 
 FAMILIES = ("pricing", "forecasting", "next_best_action", "location_scoring")
@@ -149,7 +149,7 @@ def load_family_defaults(folder: Path) -> dict[str, dict[str, Any]]:
     path = folder / DEFAULTS_FILE
     if not path.exists():
         raise RecipeError(f"{path}: the family defaults file is missing")
-    data = yaml.safe_load(path.read_text()) or {}
+    data = read_yaml(path, RecipeError) or {}
     unknown = set(data) - set(FAMILIES)
     if unknown:
         raise RecipeError(f"{path}: unknown families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
@@ -191,25 +191,39 @@ def load_recipe_file(path: Path, defaults: dict[str, dict[str, Any]]) -> Recipe:
     return parse_recipe(read_yaml(path, RecipeError), path, defaults)
 
 
-def load_recipe_folder(folder: Path) -> list[Recipe]:
-    """Every ``*.yaml`` in the folder except the ``_``-prefixed settings files, sorted by name."""
+def load_recipe_folder(folder: Path, problems: Problems | None = None) -> list[Recipe]:
+    """Every ``*.yaml`` in the folder except the ``_``-prefixed settings files, sorted by name. With
+    ``problems``, a file that cannot be used is recorded there and left out; without, it raises."""
     if not folder.exists():
         return []
     files = sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
     if not files:
         return []
     defaults = load_family_defaults(folder)
-    recipes = [load_recipe_file(p, defaults) for p in files]
+    strict = problems is None
+    problems = problems if problems is not None else Problems()
+    recipes = []
+    for path in files:
+        with problems.isolate("recipe", path):
+            recipes.append(load_recipe_file(path, defaults))
     seen: dict[str, str] = {}
     registry: dict[str, str] = {}
+    unique = []
     for r in recipes:
         if r.name in seen:
-            raise RecipeError(f"{r.file}: recipe name {r.name} is also used by {seen[r.name]}")
-        seen[r.name] = r.file
+            problems.add("recipe", r.file, f"{r.file}: recipe name {r.name} is also used by {seen[r.name]}")
+            continue
         if r.registered_model in registry:
-            raise RecipeError(
+            problems.add(
+                "recipe",
+                r.file,
                 f"{r.file}: registered model {r.registered_model} is also used by "
-                f"{registry[r.registered_model]}; give one of them its own `registered_as:` name"
+                f"{registry[r.registered_model]}; give one of them its own `registered_as:` name",
             )
+            continue
+        seen[r.name] = r.file
         registry[r.registered_model] = r.file
-    return recipes
+        unique.append(r)
+    if strict and problems:
+        raise RecipeError(next(iter(problems)).text())
+    return unique

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from nex_assets.lib import settings_files
 
 
 class _Strict(BaseModel):
@@ -46,9 +47,4 @@ def settings_path(project_dir: Path) -> Path:
 
 
 def load_settings(path: Path) -> MonitoringSettings:
-    if not path.exists():
-        return MonitoringSettings()
-    try:
-        return MonitoringSettings.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return settings_files.load_settings(path, MonitoringSettings)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from nex_assets.lib import settings_files
 from nex_assets.lib.quality.suite import DIMENSIONS, Expectation
 
 
@@ -97,12 +97,7 @@ def _merge(base: dict, override: dict) -> dict:
 
 def load_settings(path: Path) -> QualitySettings:
     """The project's settings (defaults where the file is missing)."""
-    if not path.exists():
-        return QualitySettings()
-    try:
-        return QualitySettings.model_validate(yaml.safe_load(path.read_text()) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return settings_files.load_settings(path, QualitySettings)
 
 
 def dataset_settings(project: QualitySettings, override: dict | None, file: str) -> QualitySettings:
