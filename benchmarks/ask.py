@@ -76,11 +76,11 @@ def line(name: str, values: list[float]) -> str:
 def build_world(home: Path) -> list:
     import dagster as dg
 
-    from nex_assets import db, instance
-    from nex_assets.defs import Catalog, build_definitions
-    from nex_assets.lib.catalog import load_catalog
-    from nex_assets.lib.sample_world import generate
-    from nex_assets.resources import WarehouseResource
+    from nex_assets.core import db, instance
+    from nex_assets.core.build import Catalog, build_definitions
+    from nex_assets.core.resources import WarehouseResource
+    from nex_assets.datasets.logic.catalog import load_catalog
+    from nex_assets.sample_world.world import generate
 
     database = db.bootstrap()
     project = home / "project"
@@ -118,10 +118,10 @@ def main() -> None:
     for var in ("NEX_DATABASE_URL", "NEX_LLM_BASE_URL", "OPENAI_API_KEY", "NEX_EMBEDDING_MODEL"):
         os.environ.pop(var, None)
 
-    from nex_assets import db, env
     from nex_assets.chat import readonly, tools
     from nex_assets.chat.context import ToolContext
     from nex_assets.chat.retrieval import retrieve
+    from nex_assets.core import db, env
 
     try:
         datasets = build_world(home)

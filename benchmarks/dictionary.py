@@ -63,9 +63,9 @@ def main() -> None:
     os.environ["NEX_HOME"] = str(home)
     os.environ.pop("NEX_DATABASE_URL", None)
 
-    from nex_assets import db, env
-    from nex_assets.ingest import profiler
-    from nex_assets.lib.catalog import Dataset
+    from nex_assets.core import db, env
+    from nex_assets.datasets import profiler
+    from nex_assets.datasets.logic.catalog import Dataset
     from nex_assets.llm import LLMResource
     from tests.llm_server import TEST_MODEL, serve
 

@@ -46,10 +46,10 @@ def main() -> None:
 
     from pypdf import PdfReader
 
-    from nex_assets import db, env
+    from nex_assets.core import db, env
     from nex_assets.documents import sample
+    from nex_assets.documents.logic.collections import Collection
     from nex_assets.documents.store import sync_collection
-    from nex_assets.lib.documents import Collection
     from nex_assets.llm.embedder import get_embedder
 
     folder = home / "docs"

@@ -22,11 +22,11 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from nex_assets import env
-from nex_assets.defs.monitoring.assets import DriftSource, Reference, drift_asset
-from nex_assets.lib.monitoring.drift import measure_drift
-from nex_assets.lib.monitoring.settings import DriftSettings, load_settings, settings_path
-from nex_assets.resources import WarehouseResource
+from nex_assets.core import env
+from nex_assets.core.resources import WarehouseResource
+from nex_assets.monitoring.assets import DriftSource, Reference, drift_asset
+from nex_assets.monitoring.logic.drift import measure_drift
+from nex_assets.monitoring.logic.settings import DriftSettings, load_settings, settings_path
 
 
 def frame(rows: int, columns: int, seed: int, shift: float) -> pd.DataFrame:

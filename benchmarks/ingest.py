@@ -83,13 +83,13 @@ def child(method: str, path: str, name: str) -> None:
     """Runs one method and prints {"seconds", "rows", "peak_rss_mb"} as JSON."""
     from psycopg import sql
 
-    from nex_assets import db, env
+    from nex_assets.core import db, env
 
     database = db.bootstrap()
     started = time.perf_counter()
     if method == "loader":
-        from nex_assets.ingest.loader import load
-        from nex_assets.lib.catalog import Dataset
+        from nex_assets.datasets.load.csv_files import load
+        from nex_assets.datasets.logic.catalog import Dataset
 
         ds = Dataset.model_validate({"name": name, "source": {"path": path}, "primary_key": ["id"]})
         rows = load(ds, [Path(path)], database=database, force=True).rows

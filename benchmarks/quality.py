@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from nex_assets.lib.quality.score import load_settings, settings_path
+from nex_assets.quality.logic.score import load_settings, settings_path
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -113,8 +113,8 @@ def main() -> None:
     import numpy as np
     from pgvector.psycopg import register_vector
 
-    from nex_assets import db, env
-    from nex_assets.lib.dictionary.settings import load_settings
+    from nex_assets.core import db, env
+    from nex_assets.dictionary.logic.settings import load_settings
 
     ef_search = args.ef_search or load_settings(ROOT).search.ef_search
     kinds = args.kinds.split(",")

@@ -159,10 +159,12 @@ def run_platform(csv: Path, work: Path) -> dict:
     sys.path.insert(0, str(ROOT))
     import dagster as dg
 
-    from nex_assets import db, env, instance
-    from nex_assets.defs import Catalog, datasets, synthetic
-    from nex_assets.lib.catalog import load_catalog
-    from nex_assets.resources import WarehouseResource
+    from nex_assets.core import db, env, instance
+    from nex_assets.core.build import Catalog
+    from nex_assets.core.resources import WarehouseResource
+    from nex_assets.datasets import defs as datasets
+    from nex_assets.datasets.logic.catalog import load_catalog
+    from nex_assets.synthetic import defs as synthetic
 
     folder = work / "datasets"
     folder.mkdir(exist_ok=True)

@@ -27,7 +27,7 @@ TABLE = "raw.bench_sku_weekly_sales"
 
 def load_table(out: Path) -> int:
     """The generated world's sales joined to products, as marts.sku_weekly_sales would hold them."""
-    from nex_assets import db
+    from nex_assets.core import db
 
     with db.connect() as conn:
         conn.execute("drop table if exists raw.bench_sales, raw.bench_products, raw.bench_sku_weekly_sales")
@@ -58,8 +58,8 @@ def read(recipe):
     """The recipe's columns straight from the table, as a script would query them."""
     import pandas as pd
 
-    from nex_assets import db
-    from nex_assets.lib.ml import features
+    from nex_assets.core import db
+    from nex_assets.ml.logic import features
 
     cols = features.input_columns(recipe.family, recipe.features, recipe.target)
     select = ", ".join(f"{c}::int as {c}" if c in {"promo", "holiday"} else c for c in cols)
@@ -76,7 +76,7 @@ def plain(recipe) -> tuple[float, int]:
     """What a data scientist's script does: query, lag features, fit. Nothing tracked."""
     import xgboost as xgb
 
-    from nex_assets.lib.ml import algorithms, features, split
+    from nex_assets.ml.logic import algorithms, features, split
 
     start = time.perf_counter()
     frame = features.forecasting(read(recipe), recipe.features, recipe.target)
@@ -90,8 +90,8 @@ def plain(recipe) -> tuple[float, int]:
 def through_asset(recipe, catalog) -> tuple[float, dict]:
     import dagster as dg
 
-    from nex_assets.defs.ml.assets import recipe_assets
-    from nex_assets.resources import WarehouseResource
+    from nex_assets.core.resources import WarehouseResource
+    from nex_assets.ml.assets import recipe_assets
 
     model_asset = recipe_assets(recipe, catalog)[0]
     with dg.instance_for_test() as instance:
@@ -127,12 +127,12 @@ def main() -> None:
     os.environ["NEX_RECIPES_DIR"] = str(recipes)
     os.environ["NEX_EVALUATION_PACKS_DIR"] = str(packs)
 
-    from nex_assets import db, env
-    from nex_assets.defs import Catalog
-    from nex_assets.lib.ml.features import LAGS
-    from nex_assets.lib.sample_world import MIN_WEEKS, WorldSize, generate
+    from nex_assets.core import db, env
+    from nex_assets.core.build import Catalog
     from nex_assets.ml import tracking
+    from nex_assets.ml.logic.features import LAGS
     from nex_assets.ml.recipes import get_recipe
+    from nex_assets.sample_world.world import MIN_WEEKS, WorldSize, generate
 
     try:
         db.bootstrap()

@@ -1,9 +1,9 @@
-"""The code location: every domain under ``defs/`` plus what is truly global."""
+"""The code location: every domain of the package (see ``core/build.py``) plus what is truly global."""
 
 import dagster as dg
 
-from nex_assets.defs import build_definitions
-from nex_assets.resources import WarehouseResource
+from nex_assets.core.build import build_definitions
+from nex_assets.core.resources import WarehouseResource
 
 # The main job builds the whole graph as it stands; each domain's assets join it by existing.
 main_job = dg.define_asset_job(

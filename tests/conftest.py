@@ -20,7 +20,7 @@ def nex_home(tmp_path_factory) -> Path:
     os.environ.pop("NEX_DATABASE_URL", None)
     os.environ["DAGSTER_HOME"] = str(home / "dagster_home")
     yield home
-    from nex_assets import env
+    from nex_assets.core import env
 
     env.stop_embedded()
     for k, v in previous.items():
@@ -32,14 +32,14 @@ def nex_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def database(nex_home):
-    from nex_assets import db
+    from nex_assets.core import db
 
     return db.bootstrap()
 
 
 @pytest.fixture()
 def conn(database):
-    from nex_assets import db
+    from nex_assets.core import db
 
     with db.connect(database) as c:
         yield c
@@ -49,7 +49,7 @@ def conn(database):
 def dagster_instance(database, nex_home):
     import dagster as dg
 
-    from nex_assets import instance
+    from nex_assets.core import instance
 
     home = instance.prepare(database, nex_home / "dagster_home")
     inst = dg.DagsterInstance.from_config(str(home))
@@ -66,7 +66,7 @@ def unique_name() -> str:
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory) -> Path:
     """A small NEX Retail world: every table of the real one, a fraction of the rows."""
-    from nex_assets.lib.sample_world import WorldSize, generate
+    from nex_assets.sample_world.world import WorldSize, generate
 
     out = tmp_path_factory.mktemp("world")
     generate(out, seed=7, size=WorldSize(stores=24, products=20, skus_per_store=5, weeks=104, customers=600))

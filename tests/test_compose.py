@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from nex_assets import env
+from nex_assets.core import env
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -464,7 +464,7 @@ def test_dockerfile_copies_existing_paths_and_installs_the_project(services):
 
 
 def test_docker_instance_has_the_same_concurrency_and_retries_as_the_local_one():
-    from nex_assets import instance
+    from nex_assets.core import instance
 
     config = yaml.safe_load((ROOT / "docker" / "dagster.yaml").read_text())
     assert config["concurrency"] == instance.CONCURRENCY

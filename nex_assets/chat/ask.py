@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from nex_assets import db as nexdb
 from nex_assets.chat import conversations, tools
 from nex_assets.chat.context import ToolContext
 from nex_assets.chat.personas import DEFAULT, Persona
 from nex_assets.chat.retrieval import Entry, retrieve, starting_query
+from nex_assets.core import db as nexdb
 
 
 @dataclass

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from nex_assets import db as nexdb
-from nex_assets import env
 from nex_assets.chat import readonly
+from nex_assets.chat.logic import sql_safety
 from nex_assets.chat.settings import ChatSettings, load_settings
-from nex_assets.lib import sql_safety
-from nex_assets.lib.catalog import Dataset, load_catalog
+from nex_assets.core import db as nexdb
+from nex_assets.core import env
+from nex_assets.datasets.logic.catalog import Dataset, load_catalog
 
 # What the reader can see changes when a load swaps a table in or dbt adds a model; a long-lived
 # MCP server refreshes its view of it this often.

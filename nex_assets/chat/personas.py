@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nex_assets import env
-from nex_assets.lib import settings_files
+from nex_assets.common import yaml_files as settings_files
+from nex_assets.core import env
 
 DEFAULT_PROMPT = """You answer questions about the data in the NEX warehouse (PostgreSQL).
 Work from evidence: the dictionary entries given to you, the explorer tools, and the rows that

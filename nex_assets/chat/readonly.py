@@ -1,6 +1,6 @@
 """The database layer of read-only SQL: how a checked query is executed.
 
-Independently of the parser (``nex_assets.lib.sql_safety``), every query runs
+Independently of the parser (``nex_assets.chat.logic.sql_safety``), every query runs
 - as the role ``nex_reader`` (a connection of its own, never ``SET ROLE``: ``RESET ROLE`` cannot
   climb back to a stronger role), which has SELECT on the warehouse schemas and nothing else;
 - in a READ ONLY transaction that has already taken its snapshot (so ``SET TRANSACTION READ WRITE``
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from nex_assets import env
-from nex_assets.ingest.reader_access import READER_ROLE
+from nex_assets.core import env
+from nex_assets.datasets.reader_access import READER_ROLE
 
 
 class QueryFailed(RuntimeError):

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from nex_assets import env
 from nex_assets.chat import tools
 from nex_assets.chat.context import ToolContext
+from nex_assets.core import env
 
 DICTIONARY_KINDS = ("table", "column")
 
@@ -55,7 +55,7 @@ def _torch_threads(embedder, threads: int):
 @cache
 def _search_settings(project_dir: str):
     """Read once per process: a question should not pay for parsing YAML."""
-    from nex_assets.lib.dictionary.settings import load_settings
+    from nex_assets.dictionary.logic.settings import load_settings
 
     return load_settings(Path(project_dir)).search
 

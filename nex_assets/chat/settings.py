@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nex_assets import env
-from nex_assets.lib import settings_files
+from nex_assets.common import yaml_files as settings_files
+from nex_assets.core import env
 
 
 class _Strict(BaseModel):

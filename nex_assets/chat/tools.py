@@ -14,10 +14,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from nex_assets import db as nexdb
 from nex_assets.chat import readonly
 from nex_assets.chat.context import ToolContext
-from nex_assets.lib import patterns, sql_safety
+from nex_assets.chat.logic import sql_safety
+from nex_assets.common import patterns
+from nex_assets.core import db as nexdb
 
 
 class ToolError(RuntimeError):
@@ -222,7 +223,7 @@ def profile_table(ctx: ToolContext, table: str) -> dict:
             for r in rows
         ]
     if not entries:
-        from nex_assets.ingest.profiler import profile_table as compute
+        from nex_assets.datasets.profiler import profile_table as compute
 
         source = "computed now"
         conn = ctx.reader()

@@ -11,7 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from nex_assets import env
+from nex_assets.core import env
 
 MAIN_JOB = "nex_main"
 
@@ -22,7 +22,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from nex_assets import db as nexdb
+    from nex_assets.core import db as nexdb
 
     if args.action == "stop":
         if os.environ.get("NEX_DATABASE_URL"):
@@ -46,7 +46,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_env(args: argparse.Namespace) -> int:
     """Shell exports so that plain `dagster` commands use the same instance: eval "$(nex env)"."""
-    from nex_assets import instance
+    from nex_assets.core import instance
 
     home = instance.prepare()
     database = env.database()
@@ -57,7 +57,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from nex_assets.lib.sample_world import WorldSize, generate
+    from nex_assets.sample_world.world import WorldSize, generate
 
     size = WorldSize.for_sales_rows(args.sales_rows) if args.sales_rows else WorldSize()
     out = Path(args.out)
@@ -68,7 +68,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_dbt(args: argparse.Namespace) -> int:
-    from nex_assets.defs.warehouse.assets import prepare_manifest
+    from nex_assets.warehouse.assets import prepare_manifest
 
     print(f"manifest: {prepare_manifest()}")
     return 0
@@ -151,7 +151,7 @@ def _runner(*args: str) -> tuple[list[str], str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from nex_assets import instance
+    from nex_assets.core import instance
 
     instance.prepare()
     code = supervise(*_runner("--job", args.job))
@@ -162,14 +162,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
-    from nex_assets import instance
+    from nex_assets.core import instance
 
     instance.prepare()
     return supervise(*_runner("--select", args.select))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from nex_assets import instance
+    from nex_assets.core import instance
 
     instance.prepare()
     workspace = env.project_dir() / "workspace.yaml"

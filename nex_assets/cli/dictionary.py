@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def cmd_dictionary(args: argparse.Namespace) -> int:
-    from nex_assets import db as nexdb
+    from nex_assets.core import db as nexdb
     from nex_assets.dictionary import export, store
 
     with nexdb.connect(nexdb.bootstrap(), autocommit=True) as conn:

@@ -9,12 +9,13 @@ import json
 def settings_loaders() -> list:
     """Every settings file under config/ with the call that reads it, so each is checked even
     where its domain reads it only at run time."""
-    from nex_assets import env
-    from nex_assets.lib import automation, knowledge_gaps
-    from nex_assets.lib.dictionary import settings as dictionary
-    from nex_assets.lib.monitoring import settings as monitoring
-    from nex_assets.lib.quality import score
-    from nex_assets.lib.synthetic.settings import load_defaults
+    from nex_assets.automation.logic import settings as automation
+    from nex_assets.core import env
+    from nex_assets.dictionary.logic import settings as dictionary
+    from nex_assets.knowledge_gaps.logic import gaps as knowledge_gaps
+    from nex_assets.monitoring.logic import settings as monitoring
+    from nex_assets.quality.logic import score
+    from nex_assets.synthetic.logic.settings import load_defaults
 
     project = env.project_dir()
     files = [
@@ -34,8 +35,8 @@ def collect_problems():
     from nex_assets.chat.personas import PersonaError, load_persona, personas_path
     from nex_assets.chat.settings import load_settings as chat_settings
     from nex_assets.chat.settings import settings_path as chat_path
-    from nex_assets.defs import Catalog, build_definitions
-    from nex_assets.lib.settings_files import read_yaml
+    from nex_assets.common.yaml_files import read_yaml
+    from nex_assets.core.build import Catalog, build_definitions
     from nex_assets.llm.settings import load_settings as llm_settings
     from nex_assets.llm.settings import settings_path as llm_path
 

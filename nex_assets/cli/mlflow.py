@@ -7,7 +7,7 @@ import argparse
 import subprocess
 import sys
 
-from nex_assets import env
+from nex_assets.core import env
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from nex_assets.lib import markdown
+    from nex_assets.common import markdown
     from nex_assets.ml import registry
 
     client = registry.client()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nex_assets import env
+from nex_assets.core import env
 
 
 def _fail(message: str) -> int:
@@ -14,7 +14,7 @@ def _fail(message: str) -> int:
 
 
 def _dataset(name: str):
-    from nex_assets.lib.catalog import load_catalog
+    from nex_assets.datasets.logic.catalog import load_catalog
 
     found = {d.name: d for d in load_catalog(env.datasets_dir())}
     if name not in found:
@@ -23,8 +23,8 @@ def _dataset(name: str):
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from nex_assets import db
-    from nex_assets.quality.suggest import NoProfile, write_suggestion
+    from nex_assets.core import db
+    from nex_assets.quality.drafts import NoProfile, write_suggestion
 
     try:
         ds = _dataset(args.dataset)
@@ -39,7 +39,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     """Checks suite files as the quality assets will (GX included), without touching the database."""
-    from nex_assets.lib.quality.suite import SuiteError, load_suite
+    from nex_assets.quality.logic.suite import SuiteError, load_suite
     from nex_assets.quality.validate import gx_suite
 
     folder = env.expectations_dir()
@@ -62,8 +62,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_scores(args: argparse.Namespace) -> int:
-    from nex_assets import db
-    from nex_assets.lib import markdown
+    from nex_assets.common import markdown
+    from nex_assets.core import db
     from nex_assets.quality.store import HISTORY_COLUMNS, history
 
     with db.connect(db.bootstrap()) as conn:

@@ -8,14 +8,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from nex_assets import env
+from nex_assets.core import env
 
 FORMATS = ("html", "pdf", "xlsx")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from nex_assets import db as nexdb
-    from nex_assets.lib.catalog import CatalogError, load_catalog
+    from nex_assets.core import db as nexdb
+    from nex_assets.datasets.logic.catalog import CatalogError, load_catalog
     from nex_assets.reports import html, pdf, xlsx
     from nex_assets.reports.collect import build_report
 

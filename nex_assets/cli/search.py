@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from nex_assets import db as nexdb
+    from nex_assets.core import db as nexdb
     from nex_assets.search import search
 
     kinds = tuple(args.kind) if args.kind else None

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import psycopg
 
+from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.dictionary import store
-from nex_assets.lib.catalog import Dataset
-from nex_assets.lib.dictionary import facts as F
-from nex_assets.lib.dictionary import plan as P
-from nex_assets.lib.dictionary import rules
-from nex_assets.lib.dictionary.models import (
+from nex_assets.dictionary.logic import facts as F
+from nex_assets.dictionary.logic import plan as P
+from nex_assets.dictionary.logic import rules
+from nex_assets.dictionary.logic.models import (
     TABLE,
     ColumnOverride,
     ColumnText,

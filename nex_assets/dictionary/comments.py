@@ -10,9 +10,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from nex_assets.ingest.relations import table_exists
-from nex_assets.lib.dictionary.dbt import Model
-from nex_assets.lib.dictionary.models import TABLE, Entry
+from nex_assets.datasets.load.relations import table_exists
+from nex_assets.dictionary.logic.dbt import Model
+from nex_assets.dictionary.logic.models import TABLE, Entry
 
 
 def comment_text(entry: Entry) -> str:

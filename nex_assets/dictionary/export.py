@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from nex_assets.lib.dictionary.models import TABLE, Entry
+from nex_assets.dictionary.logic.models import TABLE, Entry
 
 
 def to_json(dataset: str, entries: list[Entry]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from nex_assets.lib.dictionary.models import Entry
+from nex_assets.dictionary.logic.models import Entry
 
 _FIELDS = (
     "dataset",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from nex_assets.lib import office
-from nex_assets.lib.documents import Unit, document_kind
+from nex_assets.common import office
+from nex_assets.documents.logic.collections import Unit, document_kind
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 

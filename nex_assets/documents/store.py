@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psycopg
 
+from nex_assets.documents.logic.collections import Chunk, Collection, chunk_units, citation, document_kind
 from nex_assets.documents.parsers import DocumentError, parse
-from nex_assets.lib.documents import Chunk, Collection, chunk_units, citation, document_kind
 
 EMBED_BATCH = 256
 

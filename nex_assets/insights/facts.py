@@ -8,10 +8,10 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.dictionary.logic.settings import DatasetInsights, InsightSettings
 from nex_assets.dictionary.store import latest_profiles
-from nex_assets.lib import insights as I
-from nex_assets.lib.catalog import Dataset
-from nex_assets.lib.dictionary.settings import DatasetInsights, InsightSettings
+from nex_assets.insights.logic import findings as I
 
 _CURRENCIES = {"gbp", "usd", "eur"}
 _INTEGER_TYPES = {"integer", "bigint", "smallint"}

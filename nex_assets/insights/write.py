@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.types.json import Jsonb
 
-from nex_assets.lib import insights as I
+from nex_assets.insights.logic import findings as I
 from nex_assets.llm.client import RULE_BASED, LLMClient
 
 SYSTEM_PROMPT = (

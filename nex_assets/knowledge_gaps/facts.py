@@ -6,8 +6,8 @@ import json
 
 import psycopg
 
-from nex_assets.lib.catalog import Dataset
-from nex_assets.lib.knowledge_gaps import ColumnFacts, DatasetFacts, Gap, RecipeNeeds
+from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.knowledge_gaps.logic.gaps import ColumnFacts, DatasetFacts, Gap, RecipeNeeds
 
 
 def _table_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -49,8 +49,8 @@ def dataset_facts(conn: psycopg.Connection, ds: Dataset) -> tuple[DatasetFacts, 
 
 def recipe_needs() -> list[RecipeNeeds]:
     """Every recipe's target, the inputs its family cannot do without, and its other features."""
-    from nex_assets.lib.config_problems import Problems
-    from nex_assets.lib.ml.features import REQUIRED
+    from nex_assets.common.problems import Problems
+    from nex_assets.ml.logic.features import REQUIRED
     from nex_assets.ml.recipes import load_recipes
 
     needs = []

@@ -10,8 +10,8 @@ import threading
 import psycopg
 from psycopg.types.json import Jsonb
 
-from nex_assets import db as nexdb
-from nex_assets import env
+from nex_assets.core import db as nexdb
+from nex_assets.core import env
 
 
 def request_key(model: str, messages: list[dict], params: dict) -> str:

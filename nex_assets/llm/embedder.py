@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 
-from nex_assets import env
+from nex_assets.core import env
 
 DIM = 384
 LOCAL_NAME = "all-MiniLM-L6-v2"

@@ -3,7 +3,7 @@ enter run config, and an unset endpoint means the rule-based writers."""
 
 import dagster as dg
 
-from nex_assets import env
+from nex_assets.core import env
 from nex_assets.llm.cache import LLMCache
 from nex_assets.llm.client import LLMClient
 from nex_assets.llm.settings import load_settings

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from psycopg import sql
 
-from nex_assets.lib.ml import features, split
-from nex_assets.lib.ml.recipe import Recipe, RecipeError
+from nex_assets.ml.logic import features, split
+from nex_assets.ml.logic.recipe import Recipe, RecipeError
 
 # Newest periods that make up the "current" frame drift monitoring compares with the reference.
 CURRENT_WEEKS = 13

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nex_assets import db as nexdb
-from nex_assets import env
-from nex_assets.lib.ml.packs import Metrics, Outcome, judge
-from nex_assets.lib.ml.recipe import Recipe
+from nex_assets.core import db as nexdb
+from nex_assets.core import env
 from nex_assets.ml import data, registry, training
+from nex_assets.ml.logic.packs import Metrics, Outcome, judge
+from nex_assets.ml.logic.recipe import Recipe
 from nex_assets.ml.recipes import recipe_packs
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nex_assets import env
-from nex_assets.lib.config_problems import Problems
-from nex_assets.lib.ml import algorithms, features
-from nex_assets.lib.ml.packs import Pack, load_pack
-from nex_assets.lib.ml.recipe import Recipe, RecipeError, load_recipe_folder
+from nex_assets.common.problems import Problems
+from nex_assets.core import env
+from nex_assets.ml.logic import algorithms, features
+from nex_assets.ml.logic.packs import Pack, load_pack
+from nex_assets.ml.logic.recipe import Recipe, RecipeError, load_recipe_folder
 
 
 def load_recipes(folder: Path | None = None, problems: Problems | None = None) -> list[Recipe]:

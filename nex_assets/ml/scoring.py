@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from psycopg import sql
 
-from nex_assets import db as nexdb
-from nex_assets.lib.ml import evaluate, features
-from nex_assets.lib.ml.recipe import Recipe
+from nex_assets.core import db as nexdb
 from nex_assets.ml import data, registry
+from nex_assets.ml.logic import evaluate, features
+from nex_assets.ml.logic.recipe import Recipe
 
 
 class NoChampion(RuntimeError):

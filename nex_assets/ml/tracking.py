@@ -14,8 +14,8 @@ import re
 from functools import cache
 from typing import Any
 
-from nex_assets import db as nexdb
-from nex_assets import env
+from nex_assets.core import db as nexdb
+from nex_assets.core import env
 
 # Any constant shared by every process: the first use of a fresh backend store runs MLflow's
 # schema migrations, which must not run twice at once.

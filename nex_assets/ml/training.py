@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nex_assets import env
-from nex_assets.lib.ml import algorithms, evaluate
-from nex_assets.lib.ml.packs import Metrics
-from nex_assets.lib.ml.recipe import Recipe
+from nex_assets.core import env
 from nex_assets.ml import data, tracking
+from nex_assets.ml.logic import algorithms, evaluate
+from nex_assets.ml.logic.packs import Metrics
+from nex_assets.ml.logic.recipe import Recipe
 from nex_assets.ml.recipes import recipe_packs
 
 REFERENCE_ROWS = 50_000
 INPUT_EXAMPLE_ROWS = 5
-CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "lib" / "ml")
+CODE_DIRS = (Path(__file__).parent, Path(__file__).parent / "logic")
 PIP_PACKAGES = {
     "sklearn": ("scikit-learn", "pandas", "numpy"),
     "xgboost": ("xgboost", "scikit-learn", "pandas", "numpy"),
@@ -116,7 +116,7 @@ def family_metrics(
 
 
 def out_of_fold(recipe: Recipe, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    from nex_assets.lib.ml import split
+    from nex_assets.ml.logic import split
 
     fold = split.folds(frame, recipe.split)
     predicted = np.empty(len(frame))
@@ -133,7 +133,7 @@ def train(
     project_dir: Path | None = None,
     log=lambda message: None,
 ) -> TrainResult:
-    from nex_assets import db as nexdb
+    from nex_assets.core import db as nexdb
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -239,7 +239,7 @@ def _track(recipe, model, frame, train_frame, columns, measured, versions, dagst
         elif algo.flavor == "xgboost":
             info = mlflow.xgboost.log_model(model, **kwargs)
         else:
-            from nex_assets.lib.ml.pyfunc import ProbabilityModel
+            from nex_assets.ml.logic.pyfunc import ProbabilityModel
 
             info = mlflow.pyfunc.log_model(python_model=ProbabilityModel(model), **kwargs)
         importance = algorithms.importance(model, columns)

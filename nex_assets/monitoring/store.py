@@ -10,8 +10,8 @@ from pathlib import Path
 
 import psycopg
 
-from nex_assets import env
-from nex_assets.lib.monitoring.drift import DriftResult
+from nex_assets.core import env
+from nex_assets.monitoring.logic.drift import DriftResult
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import json
 
 import psycopg
 
-from nex_assets.lib.quality.score import ScoreCard
-from nex_assets.lib.quality.suite import DIMENSIONS
+from nex_assets.quality.logic.score import ScoreCard
+from nex_assets.quality.logic.suite import DIMENSIONS
 
 HISTORY_COLUMNS = ("scored_at", "score", *DIMENSIONS, "checks_passed", "failed")
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nex_assets import env
-from nex_assets.lib import patterns
-from nex_assets.lib.quality.score import Outcome
-from nex_assets.lib.quality.suite import Suite, SuiteError
+from nex_assets.common import patterns
+from nex_assets.core import env
+from nex_assets.quality.logic.score import Outcome
+from nex_assets.quality.logic.suite import Suite, SuiteError
 
 DATASOURCE = "nex_warehouse"
 INDEX_KEY = "nex_index"

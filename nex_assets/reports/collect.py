@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from nex_assets import env
-from nex_assets.lib import knowledge_gaps as kg
-from nex_assets.lib import markdown
-from nex_assets.lib.catalog import Dataset
+from nex_assets.common import markdown
+from nex_assets.core import env
+from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.knowledge_gaps.logic import gaps as kg
 from nex_assets.reports import charts
 from nex_assets.reports.model import Report, Section, Table
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import re
 
-from nex_assets.lib.spreadsheet import neutralise
 from nex_assets.reports.model import Report, Section
+from nex_assets.reports.spreadsheet import neutralise
 
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 

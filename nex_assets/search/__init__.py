@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from nex_assets import env
-from nex_assets.lib.dictionary.settings import SearchSettings, load_settings
+from nex_assets.core import env
+from nex_assets.dictionary.logic.settings import SearchSettings, load_settings
 from nex_assets.search.index import vector_literal
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.types.json import Jsonb
 
-from nex_assets.lib.dictionary.models import TABLE, Entry
-from nex_assets.lib.dictionary.rules import words
+from nex_assets.dictionary.logic.models import TABLE, Entry
+from nex_assets.dictionary.logic.rules import words
 
 DICTIONARY_KINDS = ("table", "column")
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from nex_assets.lib.catalog import Dataset
-from nex_assets.lib.synthetic import constraints as suite_constraints
-from nex_assets.lib.synthetic.plan import MODEL, ColumnPlan, plan_table
-from nex_assets.lib.synthetic.settings import SyntheticSettings
+from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.synthetic import store
+from nex_assets.synthetic.logic import constraints as suite_constraints
+from nex_assets.synthetic.logic.plan import MODEL, ColumnPlan, plan_table
+from nex_assets.synthetic.logic.settings import SyntheticSettings
 
 
 class SyntheticInputError(ValueError):
@@ -135,8 +135,8 @@ def _relationship_validity(result_tables: dict[str, pd.DataFrame], relations, na
 
 
 def _score(p: _Prepared, synthesized, frame: pd.DataFrame, relations) -> TableResult:
-    from nex_assets.lib.synthetic import scores
-    from nex_assets.lib.synthetic.fit import sdv_frame
+    from nex_assets.synthetic.logic import scores
+    from nex_assets.synthetic.logic.fit import sdv_frame
 
     s = p.settings
     rules = suite_constraints.from_quality_suite(p.ds.name)
@@ -229,7 +229,7 @@ def run_group(
     device: str,
 ) -> GroupResult:
     """Synthesizes, scores and writes every dataset of the group; logs one MLflow run for it."""
-    from nex_assets.lib.synthetic.fit import TableInput, synthesize
+    from nex_assets.synthetic.logic.fit import TableInput, synthesize
 
     started = time.perf_counter()
     timings: dict[str, float] = {}

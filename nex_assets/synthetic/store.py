@@ -10,9 +10,9 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from nex_assets.ingest.profiler import table_columns
-from nex_assets.lib.profiling import NUMERIC_TYPES, TEMPORAL_TYPES
-from nex_assets.lib.synthetic.plan import ColumnInfo
+from nex_assets.datasets.logic.profiling import NUMERIC_TYPES, TEMPORAL_TYPES
+from nex_assets.datasets.profiler import table_columns
+from nex_assets.synthetic.logic.plan import ColumnInfo
 
 SCHEMA = "synthetic"
 _INTEGER_TYPES = {"bigint", "integer", "smallint"}

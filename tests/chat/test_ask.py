@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from nex_assets import db
 from nex_assets.chat import conversations
 from nex_assets.chat.ask import ask
 from nex_assets.chat.personas import Persona
 from nex_assets.chat.retrieval import retrieve
-from nex_assets.ingest import reader_access
+from nex_assets.core import db
+from nex_assets.datasets import reader_access
 from nex_assets.llm import LLMResource
 from tests.llm_server import TEST_MODEL, Reply
 
@@ -175,8 +175,8 @@ def test_an_answer_from_a_document_cites_its_file_and_page(
     tools_ctx, client, llm_env, database, tmp_path, unique_name
 ):
     from nex_assets.documents import sample
+    from nex_assets.documents.logic.collections import Collection
     from nex_assets.documents.store import sync_collection
-    from nex_assets.lib.documents import Collection
     from nex_assets.llm.embedder import get_embedder
 
     question = "how long can customers return a product?"

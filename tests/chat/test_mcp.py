@@ -7,7 +7,7 @@ import os
 
 import anyio
 
-from nex_assets import env
+from nex_assets.core import env
 
 
 async def _session(calls: list[tuple[str, dict]]):

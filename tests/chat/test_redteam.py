@@ -3,14 +3,13 @@ read-only role, the READ ONLY transaction and the execution wrapper. Nothing cha
 
 from __future__ import annotations
 
-from importlib import resources
-
 import psycopg
 import pytest
 
 from nex_assets.chat import readonly, tools
-from nex_assets.ingest import reader_access
-from nex_assets.lib import sql_safety
+from nex_assets.chat.logic import sql_safety
+from nex_assets.core import db as db_module
+from nex_assets.datasets import reader_access
 from tests.chat.redteam_cases import CASES, HARMLESS_UNWRAPPED
 
 # Sleeping attacks meet the statement timeout; a short one keeps the suite quick.
@@ -25,9 +24,9 @@ def test_the_suite_is_large_enough():
 def contacts(loaded_world, database, tmp_path_factory):
     """raw.t_chat_contacts: every column is personal data, loaded as any dataset is; then the
     setup that every new process runs, which must not open it."""
-    from nex_assets import db
-    from nex_assets.ingest import loader
-    from nex_assets.lib.catalog import Dataset
+    from nex_assets.core import db
+    from nex_assets.datasets.load import csv_files as loader
+    from nex_assets.datasets.logic.catalog import Dataset
 
     path = tmp_path_factory.mktemp("contacts") / "contacts.csv"
     path.write_text("full_name,email\nAnna Smith,anna@example.com\nLee Wong,lee@example.com\n")
@@ -36,7 +35,7 @@ def contacts(loaded_world, database, tmp_path_factory):
     )
     loader.load(ds, [path], database=database)
     with db.connect(database) as owner:
-        owner.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+        owner.execute(db_module.schema_script("70_chat.sql").read_text())
         owner.commit()
     return ds
 
@@ -44,7 +43,7 @@ def contacts(loaded_world, database, tmp_path_factory):
 @pytest.fixture(scope="module")
 def world_state(loaded_world, contacts, database):
     """What an attack could change, read by the platform's own user on a connection of its own."""
-    from nex_assets import db
+    from nex_assets.core import db
 
     owner = db.connect(database, autocommit=True)
 
@@ -127,7 +126,7 @@ def test_reader_role_has_no_power_beyond_select(tools_ctx, conn):
 
 def test_a_reload_keeps_the_reader_grant(tools_ctx, database):
     """The loader swaps a new table in under the old name and opens it to the reader by decision."""
-    from nex_assets import db
+    from nex_assets.core import db
 
     with db.connect(database) as owner:
         owner.execute("create table raw.t_chat_swap_new as select 1 as x")
@@ -146,11 +145,11 @@ def test_a_reload_keeps_the_reader_grant(tools_ctx, database):
 def test_a_raw_table_nobody_opened_stays_closed(tools_ctx, database):
     """raw holds personal data: a table created there by anything but a load is closed to the
     reader, and the setup every process runs does not open it."""
-    from nex_assets import db
+    from nex_assets.core import db
 
     with db.connect(database) as owner:
         owner.execute("create table raw.t_chat_unknown as select 1 as x, 'a@b.co' as mail")
-        owner.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+        owner.execute(db_module.schema_script("70_chat.sql").read_text())
         owner.commit()
     try:
         with pytest.raises(readonly.QueryFailed, match="permission denied"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets import db
 from nex_assets.chat import tools
+from nex_assets.core import db
 
 
 @pytest.fixture()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from nex_assets.defs import Catalog, build_definitions
-from nex_assets.lib.catalog import load_catalog
-from nex_assets.resources import WarehouseResource
+from nex_assets.core.build import Catalog, build_definitions
+from nex_assets.core.resources import WarehouseResource
+from nex_assets.datasets.logic.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 

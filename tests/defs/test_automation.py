@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
-from nex_assets.defs import Catalog
-from nex_assets.lib.catalog import load_catalog
-from nex_assets.resources import WarehouseResource
+from nex_assets.core.build import Catalog
+from nex_assets.core.resources import WarehouseResource
+from nex_assets.datasets.logic.catalog import load_catalog
 from tests.defs.helpers import with_resources, write_catalog
 
 

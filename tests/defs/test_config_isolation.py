@@ -12,7 +12,7 @@ import sys
 import dagster as dg
 import pytest
 
-from nex_assets.env import executable as env_executable
+from nex_assets.core.env import executable as env_executable
 from tests.defs.helpers import ROOT
 
 BOMB = "".join(
@@ -109,8 +109,8 @@ def test_the_code_location_loads_and_doctor_names_every_broken_file(project):
 
 
 def test_the_config_asset_check_fails_and_names_the_files(project, dagster_instance):
-    from nex_assets.defs import Catalog, build_definitions
-    from nex_assets.resources import WarehouseResource
+    from nex_assets.core.build import Catalog, build_definitions
+    from nex_assets.core.resources import WarehouseResource
 
     catalog = Catalog.from_env()
     defs = dg.Definitions.merge(

@@ -8,7 +8,7 @@ import sys
 
 import dagster as dg
 
-from nex_assets.defs import Catalog, domain_modules
+from nex_assets.core.build import Catalog, domain_modules
 from tests.defs.helpers import ROOT, with_resources
 
 SNAPSHOT = ROOT / "tests" / "defs" / "snapshots" / "asset_keys.txt"

@@ -10,9 +10,9 @@ import dagster as dg
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from nex_assets import env
-from nex_assets.defs import Catalog
-from nex_assets.lib.catalog import load_catalog
+from nex_assets.core import env
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
 from tests.defs.helpers import ROOT, sample_world_catalog, with_resources, write_catalog
 
 

@@ -6,8 +6,8 @@ import os
 
 import dagster as dg
 
-from nex_assets.defs import Catalog
-from nex_assets.lib.catalog import load_catalog
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
 from tests.defs.helpers import with_resources, write_catalog
 
 

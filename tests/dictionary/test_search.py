@@ -4,7 +4,7 @@ curated entries and datasets that pass their quality checks rank first among clo
 from __future__ import annotations
 
 from nex_assets.cli import main
-from nex_assets.lib.dictionary.settings import SearchSettings
+from nex_assets.dictionary.logic.settings import SearchSettings
 from nex_assets.search import rank, search
 from tests.dictionary.conftest import definitions, keys, materialize
 

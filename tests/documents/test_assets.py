@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.defs import Catalog
-from nex_assets.lib.catalog import load_catalog
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
 from nex_assets.search import search
 from tests.defs.helpers import with_resources
 from tests.documents.conftest import locked_pdf

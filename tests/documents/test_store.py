@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 from nex_assets.documents import sample
+from nex_assets.documents.logic.collections import Collection
 from nex_assets.documents.store import sync_collection
-from nex_assets.lib.documents import Collection
 from tests.documents.conftest import locked_pdf
 
 
@@ -22,7 +22,7 @@ def chunks(conn, name: str) -> dict[str, int]:
 def test_sync_embeds_changes_only_and_keeps_good_files_when_one_is_bad(
     handbook, tmp_path, database, embedder, unique_name
 ):
-    from nex_assets import db
+    from nex_assets.core import db
 
     collection = Collection(name=unique_name, path=str(handbook))
     with db.connect(database, autocommit=True) as conn:
@@ -80,7 +80,7 @@ def test_sync_embeds_changes_only_and_keeps_good_files_when_one_is_bad(
 
 
 def test_nearest_chunk_answers_a_question_with_its_page(handbook, tmp_path, database, embedder, unique_name):
-    from nex_assets import db
+    from nex_assets.core import db
 
     collection = Collection(name=unique_name, path=str(handbook))
     with db.connect(database, autocommit=True) as conn:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nex_assets.ingest import loader
-from nex_assets.ingest.errors import LoadError
-from nex_assets.lib.catalog import Dataset, load_catalog
+from nex_assets.datasets.load import csv_files as loader
+from nex_assets.datasets.load.errors import LoadError
+from nex_assets.datasets.logic.catalog import Dataset, load_catalog
 
 
 def dataset(name: str, path: Path, **extra) -> Dataset:

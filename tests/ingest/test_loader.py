@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from nex_assets.ingest.errors import LoadError
-from nex_assets.ingest.loader import load, load_dataset
-from nex_assets.lib.catalog import Dataset
+from nex_assets.datasets.load.csv_files import load, load_dataset
+from nex_assets.datasets.load.errors import LoadError
+from nex_assets.datasets.logic.catalog import Dataset
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -95,7 +95,7 @@ def test_more_columns_than_postgresql_allows_fail_clearly_and_are_recorded(loade
 
 def test_a_failure_no_loader_foresaw_is_worded_and_recorded(loaded, conn, monkeypatch):
     """Whatever a file or the database throws leaves as a LoadError naming the source."""
-    from nex_assets.ingest import loader as loader_module
+    from nex_assets.datasets.load import csv_files as loader_module
 
     ds, path, before = loaded
     path.write_text("id,v\n1,a\n")

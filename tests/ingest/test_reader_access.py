@@ -6,7 +6,7 @@ import pytest
 from psycopg import sql
 
 from nex_assets.chat import readonly
-from nex_assets.ingest import reader_access
+from nex_assets.datasets import reader_access
 
 
 @pytest.fixture()
@@ -58,11 +58,11 @@ def test_detected_personal_columns_join_the_declared_ones(conn, unique_name):
 def test_setting_the_database_up_again_keeps_the_restriction(database, conn, people):
     """Every process re-runs the idempotent setup, which grants the reader the warehouse schemas;
     it must not reopen a table whose personal columns were closed."""
-    from importlib import resources
+    from nex_assets.core import db as db_module
 
     with conn.transaction(), conn.cursor() as cur:
         reader_access.restrict_reader(cur, "raw", people, {"email"})
-    conn.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+    conn.execute(db_module.schema_script("70_chat.sql").read_text())
     conn.commit()
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         _read(database, f"select email from raw.{people}")
@@ -70,7 +70,7 @@ def test_setting_the_database_up_again_keeps_the_restriction(database, conn, peo
 
 
 def test_the_reader_profiles_only_the_columns_open_to_it(database, conn, people):
-    from nex_assets.ingest import profiler
+    from nex_assets.datasets import profiler
 
     with conn.transaction(), conn.cursor() as cur:
         reader_access.restrict_reader(cur, "raw", people, {"email"})
@@ -82,9 +82,9 @@ def test_the_reader_profiles_only_the_columns_open_to_it(database, conn, people)
 
 
 def _setup_again(conn) -> None:
-    from importlib import resources
+    from nex_assets.core import db as db_module
 
-    conn.execute(resources.files("nex_assets.sql").joinpath("70_chat.sql").read_text())
+    conn.execute(db_module.schema_script("70_chat.sql").read_text())
     conn.commit()
 
 
@@ -131,8 +131,8 @@ def test_a_new_column_stays_closed_until_a_decision_opens_it(database, conn, peo
 def test_personal_data_found_at_load_is_closed_before_the_profile_runs(tmp_path, database, unique_name):
     """The load itself reads its first rows for personal data, so an undeclared e-mail column is
     never readable, not even between the load and its profile (which blocking checks may hold)."""
-    from nex_assets.ingest import loader
-    from nex_assets.lib.catalog import Dataset
+    from nex_assets.datasets.load import csv_files as loader
+    from nex_assets.datasets.logic.catalog import Dataset
 
     path = tmp_path / "people.csv"
     path.write_text("id,contact,city\n1,ann@example.com,Leeds\n2,bo@example.org,York\n")

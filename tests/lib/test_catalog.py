@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nex_assets.lib.catalog import CatalogError, load_catalog, load_dataset
-from nex_assets.lib.config_problems import Problems
+from nex_assets.common.problems import Problems
+from nex_assets.datasets.logic.catalog import CatalogError, load_catalog, load_dataset
 
 VALID = """\
 name: shop_sales

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from nex_assets.lib.delimited import (
+from nex_assets.datasets.logic.delimited import (
     Encoding,
     FileShapeError,
     copy_error_location,

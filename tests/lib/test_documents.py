@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from nex_assets.lib.documents import (
+from nex_assets.documents.logic.collections import (
     Chunking,
     CollectionError,
     Unit,

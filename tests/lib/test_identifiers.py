@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets.lib.identifiers import (
+from nex_assets.common.identifiers import (
     MAX_IDENTIFIER,
     IdentifierError,
     column_identifiers,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nex_assets.lib import insights as I
+from nex_assets.insights.logic import findings as I
 
 
 def test_trend_compares_the_first_and_last_quarter():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nex_assets.lib import knowledge_gaps as kg
+from nex_assets.knowledge_gaps.logic import gaps as kg
 
 PRICING = kg.RecipeNeeds(
     "price_elasticity",

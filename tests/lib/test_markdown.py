@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets.lib.markdown import number, table
+from nex_assets.common.markdown import number, table
 
 
 def test_table_layout():

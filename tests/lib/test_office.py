@@ -1,4 +1,4 @@
-from nex_assets.lib.office import package_problem
+from nex_assets.common.office import package_problem
 
 
 def _workbook(path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets.lib.patterns import compact_shape, dominant_shapes, mask, personal_kind, shape
+from nex_assets.common.patterns import compact_shape, dominant_shapes, mask, personal_kind, shape
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from nex_assets.lib.profiling import ColumnFacts, clean_number, inferred_type, iqr_fences, profile_hash
+from nex_assets.datasets.logic.profiling import (
+    ColumnFacts,
+    clean_number,
+    inferred_type,
+    iqr_fences,
+    profile_hash,
+)
 
 
 def facts(name="col", pg_type="text", rows=1000, nulls=0, distinct=10, avg_length=None, is_key=False):

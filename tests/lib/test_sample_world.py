@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nex_assets.lib.sample_world import CATEGORIES, WorldSize, generate
+from nex_assets.sample_world.world import CATEGORIES, WorldSize, generate
 
 SMALL = WorldSize(stores=20, products=20, skus_per_store=5, weeks=104, customers=800)
 

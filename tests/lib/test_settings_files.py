@@ -1,7 +1,7 @@
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from nex_assets.lib.settings_files import load_named, read_yaml
+from nex_assets.common.yaml_files import load_named, read_yaml
 
 
 class Thing(BaseModel):
@@ -90,7 +90,7 @@ def test_a_file_too_large_to_be_settings_is_refused_by_size(tmp_path):
 
 
 def test_settings_are_read_by_one_call_that_names_the_file_and_field(tmp_path):
-    from nex_assets.lib.settings_files import SettingsError, load_settings
+    from nex_assets.common.yaml_files import SettingsError, load_settings
 
     class Settings(BaseModel):
         model_config = ConfigDict(extra="forbid")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nex_assets.chat.logic import sql_safety
+from nex_assets.chat.logic.sql_safety import QueryRefused, Tables, check
 from nex_assets.chat.settings import load_settings
-from nex_assets.lib import sql_safety
-from nex_assets.lib.sql_safety import QueryRefused, Tables, check
 
 SETTINGS = load_settings()
 POLICY = sql_safety.policy_from_settings(

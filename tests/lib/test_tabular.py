@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from nex_assets.lib import tabular
+from nex_assets.datasets.logic import tabular
 
 
 def test_format_for_path():

@@ -6,7 +6,7 @@ import json
 
 from pydantic import BaseModel
 
-from nex_assets import env
+from nex_assets.core import env
 from nex_assets.llm import RULE_BASED, LLMResource, LLMUnavailable
 from nex_assets.llm.embedder import EndpointEmbedder, get_embedder
 from tests.llm_server import TEST_MODEL, Reply

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nex_assets.defs import Catalog
-from nex_assets.lib.catalog import load_catalog
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
 from tests.defs.helpers import ROOT
 
 STORES = [f"S{i:02d}" for i in range(1, 7)]

@@ -8,12 +8,12 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from nex_assets import env
-from nex_assets.defs import Catalog
-from nex_assets.defs.monitoring.assets import DriftSource, Reference, drift_asset, drift_key
-from nex_assets.defs.monitoring.sensors import drift_sensor
-from nex_assets.lib.catalog import load_catalog
-from nex_assets.lib.monitoring.settings import DriftSettings
+from nex_assets.core import env
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
+from nex_assets.monitoring.assets import DriftSource, Reference, drift_asset, drift_key
+from nex_assets.monitoring.logic.settings import DriftSettings
+from nex_assets.monitoring.sensors import drift_sensor
 from tests.defs.helpers import with_resources, write_catalog
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.ingest import loader
-from nex_assets.lib.catalog import load_catalog
+from nex_assets.datasets.load import csv_files as loader
+from nex_assets.datasets.logic.catalog import load_catalog
 from tests.defs.helpers import write_catalog
 from tests.monitoring import runs
 
@@ -29,7 +29,7 @@ def _copying(conn, name: str) -> bool:
 def test_run_killed_mid_load_leaves_no_half_table_and_reexecution_loads_once(
     tmp_path, dagster_instance, database, unique_name, conn
 ):
-    from nex_assets import db
+    from nex_assets.core import db
 
     conn.autocommit = True
     data = tmp_path / "data.csv"

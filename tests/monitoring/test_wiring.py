@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets import env
-from nex_assets.defs import Catalog
-from nex_assets.lib.automation import load_settings, settings_path
+from nex_assets.automation.logic.settings import load_settings, settings_path
+from nex_assets.core import env
+from nex_assets.core.build import Catalog
 from nex_assets.ml.recipes import load_recipes
 from tests.defs.helpers import with_resources
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from nex_assets.defs import Catalog, datasets, quality
-from nex_assets.lib.catalog import load_catalog
-from nex_assets.resources import WarehouseResource
+from nex_assets.core.build import Catalog
+from nex_assets.core.resources import WarehouseResource
+from nex_assets.datasets import defs as datasets
+from nex_assets.datasets.logic.catalog import load_catalog
+from nex_assets.quality import defs as quality
 from tests.defs.helpers import ROOT
 from tests.llm_server import llm_env, llm_server  # noqa: F401
 

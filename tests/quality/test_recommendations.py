@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from nex_assets.defs.quality.report import recommendations
-from nex_assets.lib.quality.score import Outcome, QualitySettings, score
-from nex_assets.lib.quality.suite import parse_suite
 from nex_assets.llm import LLMResource
+from nex_assets.quality.logic.score import Outcome, QualitySettings, score
+from nex_assets.quality.logic.suite import parse_suite
+from nex_assets.quality.report import recommendations
 from tests.llm_server import TEST_MODEL, Reply
 
 

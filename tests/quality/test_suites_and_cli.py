@@ -11,9 +11,10 @@ import dagster as dg
 import pytest
 
 from nex_assets.cli import main
-from nex_assets.defs import Catalog, quality
-from nex_assets.lib.catalog import load_catalog
-from nex_assets.lib.quality.suite import SuiteError, load_suite
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
+from nex_assets.quality import defs as quality
+from nex_assets.quality.logic.suite import SuiteError, load_suite
 from nex_assets.quality.validate import gx_suite
 from tests.defs.helpers import ROOT
 
@@ -72,9 +73,9 @@ def test_lint_reports_clean_errors_without_a_traceback(tmp_path, monkeypatch, ca
 def test_suggest_writes_a_suite_that_passes_on_the_data_it_was_drawn_from(
     tmp_path, conn, database, unique_name
 ):
-    from nex_assets.ingest import profiler
-    from nex_assets.lib.quality.suite import parse_suite
-    from nex_assets.quality.suggest import write_suggestion
+    from nex_assets.datasets import profiler
+    from nex_assets.quality.drafts import write_suggestion
+    from nex_assets.quality.logic.suite import parse_suite
     from nex_assets.quality.validate import run_suite
 
     conn.execute(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.defs import Catalog
-from nex_assets.lib.catalog import load_catalog
+from nex_assets.core.build import Catalog
+from nex_assets.datasets.logic.catalog import load_catalog
 from tests.defs.helpers import write_catalog
 from tests.synthetic.test_assets import domain_defs
 

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nex_assets.lib.catalog import Dataset
-from nex_assets.lib.synthetic.fit import TableInput, synthesize
-from nex_assets.lib.synthetic.plan import ColumnInfo, plan_table
-from nex_assets.lib.synthetic.settings import SyntheticSettings
+from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.synthetic.logic.fit import TableInput, synthesize
+from nex_assets.synthetic.logic.plan import ColumnInfo, plan_table
+from nex_assets.synthetic.logic.settings import SyntheticSettings
 
 
 def _table() -> TableInput:
@@ -48,7 +48,7 @@ def test_neural_synthesizers_train_and_log_their_epochs(synthesizer):
 
 
 def test_neural_assets_use_the_gpu_pool_and_placement_tags():
-    from nex_assets.defs.synthetic.assets import single_asset
+    from nex_assets.synthetic.assets import single_asset
 
     ds = Dataset(name="shop", source={"path": "shop.csv"}, primary_key=["id"])
     neural = single_asset(ds, SyntheticSettings(synthesizer="ctgan"))

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from nex_assets.lib.dictionary import facts as F
-from nex_assets.lib.dictionary import plan as P
-from nex_assets.lib.dictionary import rules
-from nex_assets.lib.dictionary.dbt import downstream_models
-from nex_assets.lib.dictionary.models import Entry, OverrideError, load_overrides, override_hash
+from nex_assets.dictionary.logic import facts as F
+from nex_assets.dictionary.logic import plan as P
+from nex_assets.dictionary.logic import rules
+from nex_assets.dictionary.logic.dbt import downstream_models
+from nex_assets.dictionary.logic.models import Entry, OverrideError, load_overrides, override_hash
 
 EMAIL = {
     "column_name": "email",

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nex_assets.lib.ml import algorithms, evaluate, features, metrics, split
-from nex_assets.lib.ml.recipe import Split
-from nex_assets.lib.ml.torch_nba import TorchOfferModel
+from nex_assets.ml.logic import algorithms, evaluate, features, metrics, split
+from nex_assets.ml.logic.recipe import Split
+from nex_assets.ml.logic.torch_nba import TorchOfferModel
 
 
 def test_metrics_on_known_values():

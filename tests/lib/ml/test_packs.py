@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets.lib.ml.packs import Metrics, Pack, PackError, judge, load_pack
+from nex_assets.ml.logic.packs import Metrics, Pack, PackError, judge, load_pack
 from tests.defs.helpers import ROOT
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from nex_assets.lib.ml.recipe import RecipeError, load_recipe_folder
+from nex_assets.ml.logic.recipe import RecipeError, load_recipe_folder
 from tests.defs.helpers import ROOT
 
 BASE = """name: {name}

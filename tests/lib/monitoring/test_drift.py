@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nex_assets.lib.monitoring.drift import DriftInputError, measure_drift, sample
-from nex_assets.lib.monitoring.settings import DriftSettings
+from nex_assets.monitoring.logic.drift import DriftInputError, measure_drift, sample
+from nex_assets.monitoring.logic.settings import DriftSettings
 
 
 def frames(n: int = 3000, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:

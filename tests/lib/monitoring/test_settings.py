@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets import env
-from nex_assets.lib.monitoring.settings import load_settings, settings_path
+from nex_assets.core import env
+from nex_assets.monitoring.logic.settings import load_settings, settings_path
 
 
 def test_project_settings_load_and_recipes_override(tmp_path):

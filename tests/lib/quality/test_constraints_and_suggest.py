@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nex_assets.lib.quality.constraints import load_column_rules
-from nex_assets.lib.quality.suggest import shape_regex, suggest_suite
-from nex_assets.lib.quality.suite import parse_suite
-from nex_assets.lib.sample_world import CATEGORIES, SEGMENTS
+from nex_assets.quality.logic.constraints import load_column_rules
+from nex_assets.quality.logic.suggest import shape_regex, suggest_suite
+from nex_assets.quality.logic.suite import parse_suite
+from nex_assets.sample_world.world import CATEGORIES, SEGMENTS
 from tests.defs.helpers import ROOT
 
 

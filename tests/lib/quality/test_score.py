@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets.lib.quality.recommend import PhrasedRecommendations, apply_phrasing, llm_messages, rule_based
-from nex_assets.lib.quality.score import (
+from nex_assets.quality.logic.recommend import (
+    PhrasedRecommendations,
+    apply_phrasing,
+    llm_messages,
+    rule_based,
+)
+from nex_assets.quality.logic.score import (
     Outcome,
     QualitySettings,
     dataset_settings,
@@ -14,7 +19,7 @@ from nex_assets.lib.quality.score import (
     settings_path,
     timeliness_score,
 )
-from nex_assets.lib.quality.suite import parse_suite
+from nex_assets.quality.logic.suite import parse_suite
 from tests.defs.helpers import ROOT
 
 

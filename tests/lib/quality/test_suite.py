@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from nex_assets.lib.quality.suite import SuiteError, find_suite, load_suite, parse_suite
+from nex_assets.quality.logic.suite import SuiteError, find_suite, load_suite, parse_suite
 from tests.defs.helpers import ROOT
 
 DATASETS = (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nex_assets.lib.synthetic.fake import fake_values, labels
+from nex_assets.synthetic.logic.fake import fake_values, labels
 
 
 def test_fake_values_never_equal_a_real_one_even_when_faker_would_draw_it():

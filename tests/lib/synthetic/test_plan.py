@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nex_assets.lib.synthetic.plan import (
+from nex_assets.synthetic.logic.plan import (
     CONSTANT,
     FAKE,
     GENERATED,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nex_assets.lib.synthetic import constraints, scores
+from nex_assets.synthetic.logic import constraints, scores
 
 
 def test_exact_copies_compare_values_not_spellings():

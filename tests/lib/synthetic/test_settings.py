@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nex_assets.lib.synthetic.settings import SyntheticSettingsError, dataset_settings, load_defaults
+from nex_assets.synthetic.logic.settings import SyntheticSettingsError, dataset_settings, load_defaults
 from tests.defs.helpers import ROOT
 
 

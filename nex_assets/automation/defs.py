@@ -1,0 +1,14 @@
+"""Automation: schedules from config/automation.yaml and a run-failure sensor that records failures
+and alerts a webhook. (Freshness policies sit on each dataset's raw asset: see datasets/assets.py.)"""
+
+import dagster as dg
+
+from nex_assets.automation.logic.settings import load_settings, settings_path
+from nex_assets.automation.schedules import schedules
+from nex_assets.automation.sensors import failure_sensor
+from nex_assets.core import env
+
+
+def build(catalog) -> dg.Definitions:
+    settings = load_settings(settings_path(env.project_dir()))
+    return dg.Definitions(schedules=schedules(settings), sensors=[failure_sensor(settings)])

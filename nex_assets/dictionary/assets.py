@@ -1,0 +1,186 @@
+"""``<dataset>/dictionary`` and ``<dataset>/embeddings``."""
+
+import json
+
+import dagster as dg
+
+from nex_assets.common import markdown
+from nex_assets.core.resources import WarehouseResource
+from nex_assets.datasets.assets import profile_key
+from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.dictionary import comments
+from nex_assets.dictionary.build import DictionaryError, build_dictionary, overrides_path
+from nex_assets.dictionary.logic.dbt import Model, downstream_models
+from nex_assets.dictionary.logic.models import TABLE, OverrideError
+from nex_assets.dictionary.logic.settings import DictionarySettings
+from nex_assets.llm import LLMResource
+
+
+def dictionary_key(ds: Dataset) -> dg.AssetKey:
+    return dg.AssetKey([ds.name, "dictionary"])
+
+
+def embeddings_key(ds: Dataset) -> dg.AssetKey:
+    return dg.AssetKey([ds.name, "embeddings"])
+
+
+def dbt_models(catalog) -> dict[str, list[Model]]:
+    """The dbt models downstream of each dataset, when the warehouse is part of these definitions (its
+    manifest exists and reads only datasets of this catalog)."""
+    from nex_assets.warehouse.assets import manifest_path
+
+    path = manifest_path()
+    if not path.exists():
+        return {}
+    manifest = json.loads(path.read_text())
+    if not {s["name"] for s in manifest.get("sources", {}).values()} <= catalog.names():
+        return {}
+    return {ds.name: downstream_models(manifest, ds.name) for ds in catalog.datasets}
+
+
+def retry_policy(settings: DictionarySettings) -> dg.RetryPolicy:
+    return dg.RetryPolicy(
+        max_retries=settings.retry.max_retries,
+        delay=settings.retry.delay_s,
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
+
+
+def dictionary_asset(
+    ds: Dataset, catalog, settings: DictionarySettings, models: list[Model]
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dictionary_key(ds),
+        # After the dbt models too: dbt rebuilds them without comments, this writes them back.
+        deps=[profile_key(ds), *(dg.AssetKey(["warehouse", m.name]) for m in models)],
+        group_name=ds.group,
+        description=f"Data dictionary of `raw.{ds.name}`: a description, business meaning, unit, "
+        "personal-data flag and tags per table and column, written by the LLM (rule-based without one) "
+        "from the profile, "
+        f"with `dictionary/overrides/{ds.name}.yaml` always winning. Versioned in `nex.dictionary_versions`; "
+        "written to Postgres comments.",
+        kinds={"postgres", "openai"},
+        code_version="1",
+        tags={"nex/dataset": ds.name},
+        retry_policy=retry_policy(settings),
+    )
+    def _dictionary(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource
+    ) -> dg.MaterializeResult:
+        client = llm.client(warehouse.database())
+        try:
+            with warehouse.connect(autocommit=True) as conn:
+                result = build_dictionary(
+                    conn, ds, client, project_dir=catalog.project_dir, run_id=context.run_id
+                )
+                commented = comments.apply(conn, ds.name, result.entries, models)
+        except (DictionaryError, OverrideError) as exc:
+            # Bad input, not a flaky endpoint: retrying would only fail again.
+            raise dg.Failure(str(exc), allow_retries=False) from exc
+        finally:
+            client.close()
+        usage = client.usage()
+        entries = result.entries
+        for column in result.stale_overrides:
+            context.log.warning(f"{ds.name}.{column}: the profile changed since a person wrote its override")
+        writers = sorted({e.writer for e in entries})
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(
+                "|".join(f"{e.column_name}:{e.version}" for e in sorted(entries, key=lambda e: e.column_name))
+            ),
+            metadata={
+                "entries": len(entries),
+                "described": sum(result.count(r) for r in ("new", "stale", "override removed")),
+                "new": result.count("new"),
+                "stale": result.count("stale"),
+                "overrides_applied": result.count("override"),
+                "unchanged": result.count("unchanged"),
+                "removed": result.count("removed"),
+                "curated": sum(e.source == "override" for e in entries),
+                "rule_based": sum(e.source == "rule-based" for e in entries),
+                "llm_written": sum(e.source == "llm" for e in entries),
+                "writers": ", ".join(writers),
+                "llm_configured": client.configured,
+                "stale_overrides": ", ".join(result.stale_overrides) or "none",
+                "profile_data_version": result.data_version,
+                **usage.as_metadata(),
+                "comments": dg.MetadataValue.md(
+                    markdown.table(["relation", "comments"], sorted(commented.items()))
+                ),
+                "dictionary": dg.MetadataValue.md(
+                    markdown.table(
+                        ["column", "description", "unit", "personal", "tags", "source", "writer", "v"],
+                        [
+                            [
+                                e.column_name or "(table)",
+                                e.description,
+                                e.unit or "",
+                                e.personal_kind or ("yes" if e.personal_data else ""),
+                                ", ".join(e.tags),
+                                e.source,
+                                e.writer,
+                                e.version,
+                            ]
+                            for e in entries
+                        ],
+                    )
+                ),
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[
+                        dg.TableColumn(
+                            name=e.column_name,
+                            type=result.pg_types.get(e.column_name, ""),
+                            description=comments.comment_text(e),
+                            tags={t: "" for t in e.tags},
+                        )
+                        for e in entries
+                        if e.column_name != TABLE
+                    ]
+                ),
+                "overrides_file": str(overrides_path(catalog.project_dir, ds.name)),
+            },
+        )
+
+    return _dictionary
+
+
+def embeddings_asset(ds: Dataset) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=embeddings_key(ds),
+        deps=[dictionary_key(ds)],
+        group_name=ds.group,
+        description=f"Every dictionary entry of `{ds.name}` embedded into `nex.embeddings` (pgvector, HNSW "
+        "cosine index) for `nex search`; only changed entries are embedded again.",
+        kinds={"postgres"},
+        code_version="1",
+        tags={"nex/dataset": ds.name},
+    )
+    def _embeddings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        from nex_assets.dictionary import store
+        from nex_assets.llm.embedder import get_embedder
+        from nex_assets.search.index import sync_entries
+
+        embedder = get_embedder()
+        with warehouse.connect(autocommit=True) as conn:
+            entries = list(store.load_entries(conn, ds.name).values())
+            if not entries:
+                raise dg.Failure(f"{ds.name} has no dictionary yet; materialize {ds.name}/dictionary first")
+            result = sync_entries(conn, ds.name, entries, embedder)
+            total = conn.execute(
+                "select count(*) from nex.embeddings where dataset = %s and embedder = %s",
+                (ds.name, embedder.name),
+            ).fetchone()[0]
+        return dg.MaterializeResult(
+            metadata={
+                "embedder": embedder.name,
+                "dimensions": embedder.dim,
+                "embedded": result.embedded,
+                "unchanged": result.unchanged,
+                "deleted": result.deleted,
+                "rows": total,
+                "table": "nex.embeddings",
+            }
+        )
+
+    return _embeddings

@@ -1,0 +1,113 @@
+"""Dictionary entries, the structured answers asked of the LLM, and the people's override files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nex_assets.common import yaml_files as settings_files
+
+TABLE = ""  # the column_name of a table's own entry
+
+
+class ColumnText(BaseModel):
+    """What the LLM writes for one column (its JSON schema is sent as the response format)."""
+
+    description: str = Field(description="One or two sentences: what the column holds.")
+    business_meaning: str = Field(description="Why it matters to the business, in plain words.")
+    unit: str | None = Field(default=None, description="Unit of measure, if any (GBP, percent, m²).")
+    personal_data: bool = Field(description="True when values identify or describe a person.")
+    tags: list[str] = Field(default_factory=list, description="Up to five short lowercase tags.")
+
+
+class TableText(BaseModel):
+    description: str = Field(description="Two or three sentences: what one row is and what the table holds.")
+    business_meaning: str = Field(description="What the table is used for.")
+    tags: list[str] = Field(default_factory=list, description="Up to five short lowercase tags.")
+
+
+class Entry(BaseModel):
+    """One table or column entry as stored in ``nex.dictionary_entries``."""
+
+    dataset: str
+    column_name: str = TABLE
+    kind: str
+    description: str
+    business_meaning: str = ""
+    unit: str | None = None
+    personal_data: bool = False
+    personal_kind: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    writer: str
+    source: str
+    model: str | None = None
+    prompt_hash: str | None = None
+    profile_hash: str
+    author: str
+    version: int = 0
+
+    def content(self) -> dict:
+        """What a reader sees; a change here (or in who wrote it) makes a new version."""
+        return self.model_dump(
+            include={"description", "business_meaning", "unit", "personal_data", "personal_kind", "tags"}
+        )
+
+    @property
+    def ref(self) -> str:
+        return self.column_name or "(table)"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ColumnOverride(_Strict):
+    description: str = Field(min_length=1)
+    business_meaning: str | None = None
+    unit: str | None = None
+    personal_data: bool | None = None
+    tags: list[str] | None = None
+    author: str | None = None
+
+
+class TableOverride(_Strict):
+    description: str = Field(min_length=1)
+    business_meaning: str | None = None
+    tags: list[str] | None = None
+    author: str | None = None
+
+
+class Overrides(_Strict):
+    """``dictionary/overrides/<dataset>.yaml``: what people wrote; it always wins."""
+
+    author: str = "unknown"
+    table: TableOverride | None = None
+    columns: dict[str, ColumnOverride] = Field(default_factory=dict)
+
+    def for_column(self, column: str) -> ColumnOverride | TableOverride | None:
+        return self.table if column == TABLE else self.columns.get(column)
+
+
+def override_hash(override: BaseModel) -> str:
+    text = json.dumps(override.model_dump(exclude_none=True), sort_keys=True)
+    return "override:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class OverrideError(ValueError):
+    pass
+
+
+def load_overrides(path: Path, columns: set[str] | None = None) -> Overrides:
+    """The override file of a dataset (empty when there is none); unknown columns are errors naming the
+    file, so a typo never silently drops a person's correction."""
+    overrides = settings_files.load_settings(path, Overrides, OverrideError)
+    if columns is not None:
+        unknown = sorted(set(overrides.columns) - columns)
+        if unknown:
+            raise OverrideError(
+                f"{path}: columns {unknown} are not in the dataset (known: {sorted(columns)})"
+            )
+    return overrides

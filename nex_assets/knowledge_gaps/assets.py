@@ -1,0 +1,119 @@
+"""``<dataset>/knowledge_gaps``: computed from the profile, the quality score and the recipes; phrased
+by the LLM where one is configured."""
+
+import json
+
+import dagster as dg
+from pydantic import BaseModel, Field
+
+from nex_assets.common import markdown
+from nex_assets.core import env
+from nex_assets.core.resources import WarehouseResource
+from nex_assets.datasets.assets import profile_key
+from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.dictionary.assets import retry_policy
+from nex_assets.dictionary.logic.settings import load_settings as llm_step_settings
+from nex_assets.knowledge_gaps.logic import gaps as kg
+from nex_assets.llm import LLMResource
+
+SYSTEM_PROMPT = (
+    "You explain to a business reader what a dataset lacks for an analysis. Use only the facts given; "
+    "never add a column, number or dataset that is not in them. Two or three sentences: whether the "
+    "analysis can run, the most important gap, and what to do first."
+)
+
+
+class GapPhrasing(BaseModel):
+    summary: str = Field(description="two or three sentences for a business reader")
+
+
+def knowledge_gaps_key(ds: Dataset) -> dg.AssetKey:
+    return dg.AssetKey([ds.name, "knowledge_gaps"])
+
+
+def _upstream(ds: Dataset) -> list[dg.AssetKey]:
+    """After the profile, and after the quality score when the quality domain is part of the graph."""
+    try:
+        from nex_assets.quality.assets import quality_key
+    except ImportError:
+        return [profile_key(ds)]
+    return [profile_key(ds), quality_key(ds)]
+
+
+def knowledge_gaps_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=knowledge_gaps_key(ds),
+        deps=_upstream(ds),
+        group_name=ds.group,
+        description=f"What `{ds.name}` lacks for the recipes that apply to it: missing, sparse or constant "
+        "inputs, too few rows, a poor quality score; with suggestions. Kept in `nex.knowledge_gaps`.",
+        kinds={"postgres"},
+        code_version="1",
+        tags={"nex/dataset": ds.name},
+        # It calls the LLM: the same step retry policy as the dictionary's.
+        retry_policy=retry_policy(llm_step_settings(catalog.project_dir)),
+    )
+    def _knowledge_gaps(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource
+    ) -> dg.MaterializeResult:
+        from nex_assets.knowledge_gaps.facts import dataset_facts, recipe_needs, store
+
+        settings = kg.load_settings(kg.settings_path(env.project_dir()))
+        client = llm.client(warehouse.database())
+        with warehouse.connect(autocommit=True) as conn:
+            found = dataset_facts(conn, ds)
+            if found is None:
+                raise dg.Failure(f"{ds.name} has no profile yet; materialize {ds.name}/profile first")
+            facts, version = found
+            others = [
+                f for other in catalog.datasets if other.name != ds.name if (f := dataset_facts(conn, other))
+            ]
+            results = []
+            for needs in recipe_needs():
+                if not kg.applies(needs, facts, settings):
+                    continue
+                gaps = kg.find_gaps(needs, facts, [o for o, _ in others], settings)
+                text, writer = kg.summary(needs, facts, gaps), "rule-based"
+                if gaps and client.configured:
+                    facts_json = {
+                        "dataset": ds.name,
+                        "recipe": needs.name,
+                        "family": needs.family,
+                        "readiness": kg.readiness(gaps),
+                        "gaps": [g.as_dict() for g in gaps],
+                    }
+                    messages = [
+                        {"role": "system", "content": SYSTEM_PROMPT},
+                        {"role": "user", "content": json.dumps(facts_json)},
+                    ]
+                    parsed, info = client.complete_json(messages, GapPhrasing, purpose="knowledge_gaps")
+                    if parsed is not None:
+                        text, writer = parsed.summary, info.writer
+                results.append((needs, kg.readiness(gaps), text, writer, gaps))
+            store(conn, ds.name, version, results, context.run_id)
+        rows = [
+            [needs.name, g.column or "(dataset)", g.role, g.problem, g.severity, g.suggestion]
+            for needs, _, _, _, gaps in results
+            for g in gaps
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                "data_version": version,
+                "recipes_applicable": len(results),
+                "ready": sum(r[1] == "ready" for r in results),
+                "blocked": sum(r[1] == "blocked" for r in results),
+                "gaps": len(rows),
+                "readiness": dg.MetadataValue.md(
+                    markdown.table(
+                        ["recipe", "readiness", "summary", "written by"],
+                        [[r[0].name, r[1], r[2], r[3]] for r in results],
+                    )
+                ),
+                "gap_table": dg.MetadataValue.md(
+                    markdown.table(["recipe", "column", "role", "problem", "severity", "suggestion"], rows)
+                ),
+                **client.usage().as_metadata(),
+            }
+        )
+
+    return _knowledge_gaps

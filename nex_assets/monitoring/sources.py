@@ -1,0 +1,72 @@
+"""Drift sources for the model recipes: the champion's training snapshot (logged by every training
+run as ``reference/reference.parquet``: model columns, target and the model's prediction) against the
+newest weeks of the same model frame, scored by the same champion."""
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from nex_assets.ml.assets import evaluation_key, input_key
+from nex_assets.ml.logic import features as ml_features
+from nex_assets.ml.logic.recipe import Recipe
+from nex_assets.monitoring.assets import DriftSource, Reference
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PREDICTION = "prediction"
+# Calendar terms (seasonal Fourier terms, years elapsed) differ between the newest weeks and the whole
+# training history by construction; comparing them would report drift on every measurement.
+CALENDAR = frozenset(ml_features.SEASON_COLUMNS)
+
+
+def drift_features(recipe: Recipe) -> list[str]:
+    return [c for c in ml_features.model_columns(recipe.family, recipe.features) if c not in CALENDAR]
+
+
+def champion_reference(recipe: Recipe) -> Reference | None:
+    from nex_assets.ml import reference, registry, tracking
+
+    version = registry.champion_version(recipe.registered_model)
+    if version is None:
+        return None
+    frame = reference.load_reference(recipe.dataset, recipe.name)
+    return Reference(frame, version, tracking.model_version_url(recipe.registered_model, version))
+
+
+def scored_current(recipe: Recipe, conn, reference: Reference) -> "pd.DataFrame":
+    """The newest model frame with the champion's prediction beside it, so prediction drift compares
+    like with like. A champion that cannot score it leaves the prediction out (reported as skipped)."""
+    from nex_assets.ml import data, registry
+
+    frame = data.current_frame(conn, recipe)
+    columns = ml_features.model_columns(recipe.family, recipe.features)
+    try:
+        predict = registry.predictor(registry.load(recipe.registered_model, reference.model_version))
+        return frame.assign(**{PREDICTION: predict(frame[columns])})
+    except Exception:
+        # Any failure to score costs the prediction comparison only; data and target drift remain.
+        return frame
+
+
+def recipe_source(recipe: Recipe) -> DriftSource:
+    return DriftSource(
+        dataset=recipe.dataset,
+        recipe=recipe.name,
+        features=drift_features(recipe),
+        target=recipe.target,
+        prediction=PREDICTION,
+        reference=partial(champion_reference, recipe),
+        current=partial(scored_current, recipe),
+        # After the recipe's input tables, and after its evaluation, which may move the champion the
+        # drift is measured against: so the main job measures the model it has just promoted. A landing
+        # run selects drift without retraining (see datasets/sensors.py), and the sensor decides.
+        deps=[*(input_key(t) for t in recipe.tables), evaluation_key(recipe)],
+        group="monitoring",
+        train_job=recipe.job_name,
+    )
+
+
+def recipe_sources(catalog) -> list[DriftSource]:
+    # Like the ML domain: a recipe only exists where its dataset group is in the catalog.
+    groups = {ds.group for ds in catalog.datasets}
+    return [recipe_source(r) for r in catalog.recipes if r.dataset in groups]
