@@ -80,7 +80,7 @@ def build_world(home: Path) -> list:
     from nex_assets.core.build import Catalog, build_definitions
     from nex_assets.core.resources import WarehouseResource
     from nex_assets.datasets.logic.catalog import load_catalog
-    from nex_assets.sample_world.world import generate
+    from nex_assets.sample_world import generate
 
     database = db.bootstrap()
     project = home / "project"

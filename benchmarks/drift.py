@@ -22,11 +22,11 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from nex_assets.core import env
+from nex_assets.core import settings as nex_settings
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.monitoring.assets import DriftSource, Reference, drift_asset
 from nex_assets.monitoring.logic.drift import measure_drift
-from nex_assets.monitoring.logic.settings import DriftSettings, load_settings, settings_path
+from nex_assets.monitoring.logic.settings import DriftSettings, MonitoringSettings
 
 
 def frame(rows: int, columns: int, seed: int, shift: float) -> pd.DataFrame:
@@ -72,7 +72,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=100_000)
     args = p.parse_args()
-    settings = load_settings(settings_path(env.project_dir())).drift
+    settings = nex_settings.load(MonitoringSettings).drift
     import evidently  # noqa: F401  (its 4 s import is paid once, outside the timings)
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -88,7 +88,7 @@ def child(method: str, path: str, name: str) -> None:
     database = db.bootstrap()
     started = time.perf_counter()
     if method == "loader":
-        from nex_assets.datasets.load.csv_files import load
+        from nex_assets.datasets.load import load
         from nex_assets.datasets.logic.catalog import Dataset
 
         ds = Dataset.model_validate({"name": name, "source": {"path": path}, "primary_key": ["id"]})

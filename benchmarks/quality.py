@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from nex_assets.quality.logic.score import load_settings, settings_path
+from nex_assets.core import settings as nex_settings
+from nex_assets.quality.logic.settings import QualitySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +178,7 @@ def with_gx(frame: pd.DataFrame) -> list[dict]:
         gx.ValidationDefinition(name="bench", data=batch, suite=suite)
     )
     # The result format the quality assets use (config/quality.yaml).
-    results = load_settings(settings_path(ROOT)).results
+    results = nex_settings.load(QualitySettings, ROOT / "config" / "quality.yaml").results
     result = definition.run(
         batch_parameters={"dataframe": frame},
         result_format={

@@ -114,9 +114,10 @@ def main() -> None:
     from pgvector.psycopg import register_vector
 
     from nex_assets.core import db, env
-    from nex_assets.dictionary.logic.settings import load_settings
+    from nex_assets.core import settings as nex_settings
+    from nex_assets.dictionary.logic.settings import DictionarySettings
 
-    ef_search = args.ef_search or load_settings(ROOT).search.ef_search
+    ef_search = args.ef_search or nex_settings.load(DictionarySettings).search.ef_search
     kinds = args.kinds.split(",")
     rng = np.random.default_rng(7)
     mapping = rng.standard_normal((LATENT_DIM, DIM), dtype=np.float32) / np.sqrt(LATENT_DIM)

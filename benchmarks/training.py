@@ -132,7 +132,7 @@ def main() -> None:
     from nex_assets.ml import tracking
     from nex_assets.ml.logic.features import LAGS
     from nex_assets.ml.recipes import get_recipe
-    from nex_assets.sample_world.world import MIN_WEEKS, WorldSize, generate
+    from nex_assets.sample_world import MIN_WEEKS, WorldSize, generate
 
     try:
         db.bootstrap()

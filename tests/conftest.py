@@ -66,7 +66,7 @@ def unique_name() -> str:
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory) -> Path:
     """A small NEX Retail world: every table of the real one, a fraction of the rows."""
-    from nex_assets.sample_world.world import WorldSize, generate
+    from nex_assets.sample_world import WorldSize, generate
 
     out = tmp_path_factory.mktemp("world")
     generate(out, seed=7, size=WorldSize(stores=24, products=20, skus_per_store=5, weeks=104, customers=600))

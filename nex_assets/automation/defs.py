@@ -3,12 +3,12 @@ and alerts a webhook. (Freshness policies sit on each dataset's raw asset: see d
 
 import dagster as dg
 
-from nex_assets.automation.logic.settings import load_settings, settings_path
+from nex_assets.automation.logic.settings import AutomationSettings
 from nex_assets.automation.schedules import schedules
 from nex_assets.automation.sensors import failure_sensor
-from nex_assets.core import env
+from nex_assets.core import settings as nex_settings
 
 
 def build(catalog) -> dg.Definitions:
-    settings = load_settings(settings_path(env.project_dir()))
+    settings = nex_settings.load(AutomationSettings)
     return dg.Definitions(schedules=schedules(settings), sensors=[failure_sensor(settings)])

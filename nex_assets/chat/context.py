@@ -15,9 +15,10 @@ import psycopg
 
 from nex_assets.chat import readonly
 from nex_assets.chat.logic import sql_safety
-from nex_assets.chat.settings import ChatSettings, load_settings
+from nex_assets.chat.settings import ChatSettings
+from nex_assets.common.problems import Problems
 from nex_assets.core import db as nexdb
-from nex_assets.core import env
+from nex_assets.core import env, settings
 from nex_assets.datasets.logic.catalog import Dataset, load_catalog
 
 # What the reader can see changes when a load swaps a table in or dbt adds a model; a long-lived
@@ -37,8 +38,10 @@ class ToolContext:
     @classmethod
     def open(cls, database: env.Database | None = None, datasets: list[Dataset] | None = None) -> ToolContext:
         database = nexdb.bootstrap(database)
-        found = datasets if datasets is not None else load_catalog(env.datasets_dir())
-        return cls(database=database, settings=load_settings(), datasets={d.name: d for d in found})
+        # A broken dataset file is reported by `nex doctor`; questions go on about the others.
+        found = datasets if datasets is not None else load_catalog(env.datasets_dir(), problems=Problems())
+        chat = settings.load(ChatSettings)
+        return cls(database=database, settings=chat, datasets={d.name: d for d in found})
 
     def __enter__(self) -> ToolContext:
         return self

@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from nex_assets.chat import tools
 from nex_assets.chat.context import ToolContext
-from nex_assets.core import env
 
 DICTIONARY_KINDS = ("table", "column")
 
@@ -52,12 +49,12 @@ def _torch_threads(embedder, threads: int):
         torch.set_num_threads(previous)
 
 
-@cache
-def _search_settings(project_dir: str):
-    """Read once per process: a question should not pay for parsing YAML."""
-    from nex_assets.dictionary.logic.settings import load_settings
+def _search_settings():
+    """Read through the settings cache: a question should not pay for parsing YAML."""
+    from nex_assets.core import settings
+    from nex_assets.dictionary.logic.settings import DictionarySettings
 
-    return load_settings(Path(project_dir)).search
+    return settings.load(DictionarySettings).search
 
 
 def retrieve(ctx: ToolContext, question: str, k: int) -> list[Entry]:
@@ -73,7 +70,7 @@ def retrieve(ctx: ToolContext, question: str, k: int) -> list[Entry]:
             question,
             k=k,
             embedder=embedder,
-            settings=_search_settings(str(env.project_dir())),
+            settings=_search_settings(),
         )
     out = []
     for h in hits:

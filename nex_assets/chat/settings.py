@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from nex_assets.common import yaml_files as settings_files
-from nex_assets.core import env
+# Imported so that the personas file is checked with the other settings files.
+from nex_assets.chat.logic.personas import PersonasFile  # noqa: F401
+from nex_assets.common.yaml_files import SettingsFile
 
 
 class _Strict(BaseModel):
@@ -22,7 +20,9 @@ class AskSettings(_Strict):
     embedding_threads: int = Field(1, ge=1, le=64)
 
 
-class ChatSettings(_Strict):
+class ChatSettings(SettingsFile):
+    FILE = "chat.yaml"
+
     row_limit: int = Field(1000, ge=1)
     statement_timeout_s: float = Field(30, gt=0)
     max_sql_chars: int = Field(20000, ge=100)
@@ -37,16 +37,3 @@ class ChatSettings(_Strict):
     @property
     def function_allowlist(self) -> frozenset[str]:
         return frozenset(name.lower() for names in self.allowed_functions.values() for name in names)
-
-
-def settings_path() -> Path:
-    return env.project_dir() / "config" / "chat.yaml"
-
-
-@cache
-def _load(path: str) -> ChatSettings:
-    return settings_files.load_settings(Path(path), ChatSettings)
-
-
-def load_settings() -> ChatSettings:
-    return _load(str(settings_path()))

@@ -57,7 +57,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from nex_assets.sample_world.world import WorldSize, generate
+    from nex_assets.sample_world import WorldSize, generate
 
     size = WorldSize.for_sales_rows(args.sales_rows) if args.sales_rows else WorldSize()
     out = Path(args.out)

@@ -6,56 +6,19 @@ import argparse
 import json
 
 
-def settings_loaders() -> list:
-    """Every settings file under config/ with the call that reads it, so each is checked even
-    where its domain reads it only at run time."""
-    from nex_assets.automation.logic import settings as automation
-    from nex_assets.core import env
-    from nex_assets.dictionary.logic import settings as dictionary
-    from nex_assets.knowledge_gaps.logic import gaps as knowledge_gaps
-    from nex_assets.monitoring.logic import settings as monitoring
-    from nex_assets.quality.logic import score
-    from nex_assets.synthetic.logic.settings import load_defaults
-
-    project = env.project_dir()
-    files = [
-        (automation.settings_path(project), automation.load_settings),
-        (knowledge_gaps.settings_path(project), knowledge_gaps.load_settings),
-        (monitoring.settings_path(project), monitoring.load_settings),
-        (score.settings_path(project), score.load_settings),
-        (project / "config" / "synthetic.yaml", load_defaults),
-    ]
-    out = [(path, lambda load=load, path=path: load(path)) for path, load in files]
-    out.append((dictionary.settings_path(project), lambda: dictionary.load_settings(project)))
-    return out
-
-
 def collect_problems():
-    """The problems the code location would record, plus the settings only commands read."""
-    from nex_assets.chat.personas import PersonaError, load_persona, personas_path
-    from nex_assets.chat.settings import load_settings as chat_settings
-    from nex_assets.chat.settings import settings_path as chat_path
-    from nex_assets.common.yaml_files import read_yaml
+    """The problems the code location would record, plus every settings file under config/ (some
+    are read only by commands or at run time)."""
+    from nex_assets.core import settings
     from nex_assets.core.build import Catalog, build_definitions
-    from nex_assets.llm.settings import load_settings as llm_settings
-    from nex_assets.llm.settings import settings_path as llm_path
 
     catalog = Catalog.from_env()
     build_definitions(catalog)
     problems = catalog.problems
-    for path, load in settings_loaders():
+    for model in settings.all_models():
+        path = settings.path_of(model)
         with problems.isolate("settings", path):
-            load()
-    with problems.isolate("settings", chat_path()):
-        chat_settings()
-    with problems.isolate("settings", llm_path()):
-        llm_settings()
-    path = personas_path()
-    if path.exists():
-        with problems.isolate("settings", path):
-            raw = read_yaml(path, PersonaError) or {}
-            for name in (raw.get("personas", raw) if isinstance(raw, dict) else {}) or {}:
-                load_persona(name, path)
+            settings.load(model)
     return problems
 
 

@@ -14,9 +14,9 @@ def _fail(message: str) -> int:
 
 
 def _dataset(name: str):
-    from nex_assets.datasets.logic.catalog import load_catalog
+    from nex_assets.core.build import Catalog
 
-    found = {d.name: d for d in load_catalog(env.datasets_dir())}
+    found = {d.name: d for d in Catalog.from_env().datasets}
     if name not in found:
         raise LookupError(f"unknown dataset {name!r}; known: {', '.join(sorted(found)) or 'none'}")
     return found[name]

@@ -15,16 +15,15 @@ FORMATS = ("html", "pdf", "xlsx")
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nex_assets.core import db as nexdb
-    from nex_assets.datasets.logic.catalog import CatalogError, load_catalog
+    from nex_assets.core.build import Catalog
     from nex_assets.reports import html, pdf, xlsx
     from nex_assets.reports.collect import build_report
 
-    try:
-        catalog = {ds.name: ds for ds in load_catalog(env.datasets_dir())}
-    except CatalogError as exc:
-        print(f"nex: {exc}", file=sys.stderr)
-        return 2
+    loaded = Catalog.from_env()
+    catalog = {ds.name: ds for ds in loaded.datasets}
     ds = catalog.get(args.dataset)
+    if ds is None and (bad := [p for p in loaded.problems if p.kind == "dataset"]):
+        print(f"nex: {'; '.join(p.text() for p in bad)}", file=sys.stderr)
     if ds is None:
         known = ", ".join(sorted(catalog)) or "none"
         print(

@@ -10,10 +10,10 @@ copying) would pay for the expansion.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -116,17 +116,40 @@ class SettingsError(ValueError):
     """A settings file under ``config/`` that cannot be used; ``str()`` names the file and field."""
 
 
+class SettingsFile(BaseModel):
+    """The model of one settings file under ``config/``, which ``FILE`` names. Every subclass that
+    names a file is registered, so the settings of every domain can be checked in one pass."""
+
+    model_config = ConfigDict(extra="forbid")
+    FILE: ClassVar[str]
+    REGISTRY: ClassVar[dict[str, type[SettingsFile]]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "FILE" in cls.__dict__:
+            SettingsFile.REGISTRY[cls.FILE] = cls
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> Self:
+        """The file's content as this model; a model whose file is not its fields overrides it."""
+        return cls.model_validate(raw)
+
+
 def load_settings(path: Path, model: type[M], error: type[Exception] = SettingsError) -> M:
     """The one way a settings file is read: its model's defaults when the file is missing, else the
     file validated against the model, every problem named with its field."""
+    parse = getattr(model, "parse", model.model_validate)
     if not path.exists():
-        return model()
+        return parse({})
     raw = read_yaml(path, error)
     if raw is None:
-        return model()
+        return parse({})
     if not isinstance(raw, dict):
         raise error(f"{path}: expected a mapping of settings, got {type(raw).__name__}")
     try:
-        return model.model_validate(raw)
+        return parse(raw)
     except ValidationError as exc:
         raise error(f"{path}: {validation_problems(exc)}") from exc
+    except ValueError as exc:
+        raise error(f"{path}: {exc}") from exc

@@ -40,6 +40,11 @@ def landing_dir() -> Path:
     return Path(os.environ.get("NEX_LANDING_DIR") or project_dir() / "data" / "landing").resolve()
 
 
+def config_dir() -> Path:
+    """The settings files (``config/*.yaml``); ``NEX_CONFIG_DIR`` moves them."""
+    return Path(os.environ.get("NEX_CONFIG_DIR") or project_dir() / "config").resolve()
+
+
 def source_roots() -> list[Path]:
     """Folders a dataset's source files may live in besides the project: the landing folder and
     those listed in ``NEX_SOURCE_DIRS`` (separated by ``os.pathsep``)."""

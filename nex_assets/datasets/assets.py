@@ -7,20 +7,21 @@ from psycopg import sql
 
 from nex_assets.automation.logic.settings import AutomationSettings, freshness_hours
 from nex_assets.common import markdown, patterns
+from nex_assets.core.dagster import dataset_asset, dataset_key
 from nex_assets.core.resources import WarehouseResource
+from nex_assets.datasets import load as loader
 from nex_assets.datasets import profiler, reader_access
-from nex_assets.datasets.load import csv_files as loader
 from nex_assets.datasets.logic.catalog import Dataset
 
 PREVIEW_ROWS = 5
 
 
 def raw_key(ds: Dataset) -> dg.AssetKey:
-    return dg.AssetKey([ds.name, "raw"])
+    return dataset_key(ds.name, "raw")
 
 
 def profile_key(ds: Dataset) -> dg.AssetKey:
-    return dg.AssetKey([ds.name, "profile"])
+    return dataset_key(ds.name, "profile")
 
 
 def _preview(conn, ds: Dataset, columns: list[str]) -> str:
@@ -52,15 +53,16 @@ def raw_asset(ds: Dataset, catalog, settings: AutomationSettings) -> dg.AssetsDe
     source = ds.source.path or ds.source.table
 
     @dg.asset(
-        key=raw_key(ds),
-        group_name=ds.group,
-        description=f"{ds.description}\n\nLoaded from `{source}` into `raw.{ds.name}`.".strip(),
-        kinds={"postgres", ds.source.format or "csv"},
-        code_version=loader.LOADER_VERSION,
-        owners=[ds.owner] if ds.owner else None,
-        tags={"nex/dataset": ds.name, **ds.tags},
-        metadata={"dagster/table_name": f"raw.{ds.name}", "source": source, "catalog_file": ds.file},
-        freshness_policy=freshness(ds, settings),
+        **dataset_asset(
+            ds,
+            "raw",
+            f"{ds.description or 'raw table'}\n\nLoaded from `{source}` into `raw.{ds.name}`.",
+            kinds={"postgres", ds.source.format or "csv"},
+            code_version=loader.LOADER_VERSION,
+            tags=dict(ds.tags),
+            metadata={"dagster/table_name": f"raw.{ds.name}", "source": source, "catalog_file": ds.file},
+            freshness_policy=freshness(ds, settings),
+        )
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         last_logged = [0]
@@ -114,14 +116,15 @@ def raw_asset(ds: Dataset, catalog, settings: AutomationSettings) -> dg.AssetsDe
 
 def profile_asset(ds: Dataset) -> dg.AssetsDefinition:
     @dg.asset(
-        key=profile_key(ds),
-        deps=[raw_key(ds)],
-        group_name=ds.group,
-        description=f"Column profile of `raw.{ds.name}`: types, nulls, distinct values, statistics, "
-        "shapes, IQR outliers. Stored in `nex.column_profiles` per data version.",
-        kinds={"postgres"},
-        code_version="1",
-        tags={"nex/dataset": ds.name},
+        **dataset_asset(
+            ds,
+            "profile",
+            f"column profile of `raw.{ds.name}`: types, nulls, distinct values, statistics, shapes, IQR "
+            "outliers. Stored in `nex.column_profiles` per data version.",
+            deps=[raw_key(ds)],
+            kinds={"postgres"},
+            code_version="1",
+        )
     )
     def _profile(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as conn:

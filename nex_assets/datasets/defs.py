@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.automation.logic.settings import load_settings, settings_path
-from nex_assets.core import env
+from nex_assets.automation.logic.settings import AutomationSettings
+from nex_assets.core import settings as nex_settings
 from nex_assets.datasets.assets import profile_asset, raw_asset
 from nex_assets.datasets.sensors import landing_job, landing_sensor
 
 
 def check_dataset(ds, catalog) -> None:
     """Building the dataset's assets validates its name, tags and freshness window."""
-    settings = load_settings(settings_path(env.project_dir()))
+    settings = nex_settings.load(AutomationSettings)
     raw_asset(ds, catalog, settings)
     profile_asset(ds)
 
 
 def build(catalog) -> dg.Definitions:
-    settings = load_settings(settings_path(env.project_dir()))
+    settings = nex_settings.load(AutomationSettings)
     assets, jobs, sensors = [], [], []
     for ds in catalog.datasets:
         assets += [raw_asset(ds, catalog, settings), profile_asset(ds)]

@@ -1,10 +1,10 @@
 """A file dropped in ``data/landing/<dataset>/`` starts a run that loads it, once."""
 
-import hashlib
-import json
+from pathlib import Path
 
 import dagster as dg
 
+from nex_assets.core.dagster import DATASET_TAG, file_change_sensor
 from nex_assets.datasets.assets import raw_key
 from nex_assets.datasets.logic.catalog import Dataset
 
@@ -27,30 +27,18 @@ def landing_job(ds: Dataset):
         ).required_multi_asset_neighbors(),
         description=f"Load {ds.name} and rebuild everything downstream of it except model training "
         "(which drift or the weekly schedule starts).",
-        tags={"nex/dataset": ds.name},
+        tags={DATASET_TAG: ds.name},
     )
 
 
 def landing_sensor(ds: Dataset, catalog, job) -> dg.SensorDefinition:
-    @dg.sensor(
-        name=f"{ds.name}__landing",
-        job=job,
-        minimum_interval_seconds=30,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description=f"Watches {catalog.landing_dir / ds.name} for new or changed {ds.landing.pattern} files.",
+    """A file dropped in the dataset's landing folder loads it once; removing one starts nothing."""
+    return file_change_sensor(
+        f"{ds.name}__landing",
+        job,
+        lambda: ds.landing_files(catalog.landing_dir),
+        watched=f"{catalog.landing_dir / ds.name} ({ds.landing.pattern})",
+        interval_s=30,
+        removals=False,
+        run_tags=lambda changed: {"nex/landing_files": ",".join(Path(p).name for p in changed)[:200]},
     )
-    def _sensor(context: dg.SensorEvaluationContext):
-        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        current = {}
-        for path in ds.landing_files(catalog.landing_dir):
-            st = path.stat()
-            current[path.name] = f"{st.st_size}:{st.st_mtime_ns}"
-        changed = sorted(name for name, sig in current.items() if seen.get(name) != sig)
-        if not changed:
-            return dg.SkipReason(f"no new files in {catalog.landing_dir / ds.name}")
-        # The run key names exactly these file versions: the same drop never loads twice.
-        key = hashlib.sha256(json.dumps({n: current[n] for n in changed}).encode()).hexdigest()[:16]
-        context.update_cursor(json.dumps(current))
-        return dg.RunRequest(run_key=f"{ds.name}:{key}", tags={"nex/landing_files": ",".join(changed)[:200]})
-
-    return _sensor

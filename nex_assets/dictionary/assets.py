@@ -5,6 +5,7 @@ import json
 import dagster as dg
 
 from nex_assets.common import markdown
+from nex_assets.core.dagster import dataset_asset, retry_policy
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.assets import profile_key
 from nex_assets.datasets.logic.catalog import Dataset
@@ -38,32 +39,23 @@ def dbt_models(catalog) -> dict[str, list[Model]]:
     return {ds.name: downstream_models(manifest, ds.name) for ds in catalog.datasets}
 
 
-def retry_policy(settings: DictionarySettings) -> dg.RetryPolicy:
-    return dg.RetryPolicy(
-        max_retries=settings.retry.max_retries,
-        delay=settings.retry.delay_s,
-        backoff=dg.Backoff.EXPONENTIAL,
-        jitter=dg.Jitter.PLUS_MINUS,
-    )
-
-
 def dictionary_asset(
     ds: Dataset, catalog, settings: DictionarySettings, models: list[Model]
 ) -> dg.AssetsDefinition:
     @dg.asset(
-        key=dictionary_key(ds),
-        # After the dbt models too: dbt rebuilds them without comments, this writes them back.
-        deps=[profile_key(ds), *(dg.AssetKey(["warehouse", m.name]) for m in models)],
-        group_name=ds.group,
-        description=f"Data dictionary of `raw.{ds.name}`: a description, business meaning, unit, "
-        "personal-data flag and tags per table and column, written by the LLM (rule-based without one) "
-        "from the profile, "
-        f"with `dictionary/overrides/{ds.name}.yaml` always winning. Versioned in `nex.dictionary_versions`; "
-        "written to Postgres comments.",
-        kinds={"postgres", "openai"},
-        code_version="1",
-        tags={"nex/dataset": ds.name},
-        retry_policy=retry_policy(settings),
+        **dataset_asset(
+            ds,
+            "dictionary",
+            f"data dictionary of `raw.{ds.name}`: a description, business meaning, unit, personal-data flag "
+            "and tags per table and column, written by the LLM (rule-based without one) from the profile, "
+            f"with `dictionary/overrides/{ds.name}.yaml` always winning. Versioned in "
+            "`nex.dictionary_versions`; written to Postgres comments.",
+            # After the dbt models too: dbt rebuilds them without comments, this writes them back.
+            deps=[profile_key(ds), *(dg.AssetKey(["warehouse", m.name]) for m in models)],
+            kinds={"postgres", "openai"},
+            code_version="1",
+            retry_policy=retry_policy(settings.retry),
+        )
     )
     def _dictionary(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource
@@ -147,14 +139,15 @@ def dictionary_asset(
 
 def embeddings_asset(ds: Dataset) -> dg.AssetsDefinition:
     @dg.asset(
-        key=embeddings_key(ds),
-        deps=[dictionary_key(ds)],
-        group_name=ds.group,
-        description=f"Every dictionary entry of `{ds.name}` embedded into `nex.embeddings` (pgvector, HNSW "
-        "cosine index) for `nex search`; only changed entries are embedded again.",
-        kinds={"postgres"},
-        code_version="1",
-        tags={"nex/dataset": ds.name},
+        **dataset_asset(
+            ds,
+            "embeddings",
+            "every dictionary entry embedded into `nex.embeddings` (pgvector, HNSW cosine index) for "
+            "`nex search`; only changed entries are embedded again.",
+            deps=[dictionary_key(ds)],
+            kinds={"postgres"},
+            code_version="1",
+        )
     )
     def _embeddings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         from nex_assets.dictionary import store

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from nex_assets.core import settings as nex_settings
 from nex_assets.dictionary.assets import dbt_models, dictionary_asset, embeddings_asset
-from nex_assets.dictionary.logic.settings import load_settings
+from nex_assets.dictionary.logic.settings import DictionarySettings
 from nex_assets.llm import LLM
 
 
 def build(catalog) -> dg.Definitions:
-    settings = load_settings(catalog.project_dir)
+    settings = nex_settings.load(DictionarySettings)
     models = dbt_models(catalog)
     assets = []
     for ds in catalog.datasets:

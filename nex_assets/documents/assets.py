@@ -3,6 +3,7 @@
 import dagster as dg
 
 from nex_assets.common import markdown
+from nex_assets.core.dagster import DATASET_TAG, GROUP_TAG, described
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.documents.logic.collections import Collection
 
@@ -18,14 +19,15 @@ def documents_asset(collection: Collection, catalog) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        group_name=collection.group,
-        description=f"{collection.description}\n\nFiles under `{collection.path}` parsed (PDF, Word, "
+        group_name=collection.name,
+        description=described(collection.name, collection.description or "document collection")
+        + f"\n\nFiles under `{collection.path}` parsed (PDF, Word, "
         "PowerPoint, Markdown, text), chunked with overlap and embedded into `nex.embeddings` "
         "(kind `document`) with file and page references; only changed files are embedded again.".strip(),
         kinds={"pgvector", "python"},
         code_version="1",
         owners=[collection.owner] if collection.owner else None,
-        tags={"nex/dataset": collection.name},
+        tags={DATASET_TAG: collection.name, GROUP_TAG: collection.group},
         metadata={"collection_file": collection.file, "path": collection.path},
         check_specs=[
             dg.AssetCheckSpec(

@@ -3,9 +3,10 @@
 import dagster as dg
 
 from nex_assets.common import markdown
+from nex_assets.core.dagster import dataset_asset, retry_policy
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.logic.catalog import Dataset
-from nex_assets.dictionary.assets import dictionary_key, retry_policy
+from nex_assets.dictionary.assets import dictionary_key
 from nex_assets.dictionary.logic.settings import DictionarySettings, dataset_section
 from nex_assets.llm import LLMResource
 
@@ -18,17 +19,18 @@ def insights_asset(ds: Dataset, settings: DictionarySettings) -> dg.AssetsDefini
     section = dataset_section(ds.dictionary, ds.file).insights
 
     @dg.asset(
-        key=insights_key(ds),
-        # After the dictionary: units and personal-data flags come from it.
-        deps=[dictionary_key(ds)],
-        group_name=ds.group,
-        description=f"Main findings about `raw.{ds.name}`: summary, key metrics, trends, IQR anomalies, "
-        "strong correlations, quality and recommendations. Numbers are computed by code; the LLM (or rules) "
-        "only phrases them, each statement citing its facts. Kept in `nex.insights`.",
-        kinds={"postgres", "openai"},
-        code_version="1",
-        tags={"nex/dataset": ds.name},
-        retry_policy=retry_policy(settings),
+        **dataset_asset(
+            ds,
+            "insights",
+            f"main findings about `raw.{ds.name}`: summary, key metrics, trends, IQR anomalies, strong "
+            "correlations, quality and recommendations. Numbers are computed by code; the LLM (or rules) "
+            "only phrases them, each statement citing its facts. Kept in `nex.insights`.",
+            # After the dictionary: units and personal-data flags come from it.
+            deps=[dictionary_key(ds)],
+            kinds={"postgres", "openai"},
+            code_version="1",
+            retry_policy=retry_policy(settings.retry),
+        )
     )
     def _insights(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource

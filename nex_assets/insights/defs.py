@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.dictionary.logic.settings import dataset_section, load_settings
+from nex_assets.core import settings as nex_settings
+from nex_assets.dictionary.logic.settings import DictionarySettings, dataset_section
 from nex_assets.insights.assets import insights_asset
 from nex_assets.llm import LLM
 
@@ -14,7 +15,7 @@ def check_dataset(ds, catalog) -> None:
 
 
 def build(catalog) -> dg.Definitions:
-    settings = load_settings(catalog.project_dir)
+    settings = nex_settings.load(DictionarySettings)
     return dg.Definitions(
         assets=[insights_asset(ds, settings) for ds in catalog.datasets], resources={"llm": LLM}
     )

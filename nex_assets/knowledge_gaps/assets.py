@@ -7,13 +7,14 @@ import dagster as dg
 from pydantic import BaseModel, Field
 
 from nex_assets.common import markdown
-from nex_assets.core import env
+from nex_assets.core import settings
+from nex_assets.core.dagster import dataset_asset, retry_policy
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.assets import profile_key
 from nex_assets.datasets.logic.catalog import Dataset
-from nex_assets.dictionary.assets import retry_policy
-from nex_assets.dictionary.logic.settings import load_settings as llm_step_settings
+from nex_assets.dictionary.logic.settings import DictionarySettings
 from nex_assets.knowledge_gaps.logic import gaps as kg
+from nex_assets.knowledge_gaps.logic.settings import GapSettings
 from nex_assets.llm import LLMResource
 
 SYSTEM_PROMPT = (
@@ -42,23 +43,24 @@ def _upstream(ds: Dataset) -> list[dg.AssetKey]:
 
 def knowledge_gaps_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
     @dg.asset(
-        key=knowledge_gaps_key(ds),
-        deps=_upstream(ds),
-        group_name=ds.group,
-        description=f"What `{ds.name}` lacks for the recipes that apply to it: missing, sparse or constant "
-        "inputs, too few rows, a poor quality score; with suggestions. Kept in `nex.knowledge_gaps`.",
-        kinds={"postgres"},
-        code_version="1",
-        tags={"nex/dataset": ds.name},
-        # It calls the LLM: the same step retry policy as the dictionary's.
-        retry_policy=retry_policy(llm_step_settings(catalog.project_dir)),
+        **dataset_asset(
+            ds,
+            "knowledge_gaps",
+            "what the dataset lacks for the recipes that apply to it: missing, sparse or constant inputs, "
+            "too few rows, a poor quality score; with suggestions. Kept in `nex.knowledge_gaps`.",
+            deps=_upstream(ds),
+            kinds={"postgres"},
+            code_version="1",
+            # It calls the LLM: the same step retry policy as the dictionary's.
+            retry_policy=retry_policy(settings.load(DictionarySettings).retry),
+        )
     )
     def _knowledge_gaps(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource
     ) -> dg.MaterializeResult:
         from nex_assets.knowledge_gaps.facts import dataset_facts, recipe_needs, store
 
-        settings = kg.load_settings(kg.settings_path(env.project_dir()))
+        gap_settings = settings.load(GapSettings)
         client = llm.client(warehouse.database())
         with warehouse.connect(autocommit=True) as conn:
             found = dataset_facts(conn, ds)
@@ -70,9 +72,9 @@ def knowledge_gaps_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
             ]
             results = []
             for needs in recipe_needs():
-                if not kg.applies(needs, facts, settings):
+                if not kg.applies(needs, facts, gap_settings):
                     continue
-                gaps = kg.find_gaps(needs, facts, [o for o, _ in others], settings)
+                gaps = kg.find_gaps(needs, facts, [o for o, _ in others], gap_settings)
                 text, writer = kg.summary(needs, facts, gaps), "rule-based"
                 if gaps and client.configured:
                     facts_json = {

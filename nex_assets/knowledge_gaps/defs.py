@@ -3,15 +3,15 @@ inputs are missing, too sparse or too poor, with concrete suggestions."""
 
 import dagster as dg
 
-from nex_assets.core import env
+from nex_assets.core import settings
 from nex_assets.knowledge_gaps.assets import knowledge_gaps_asset
-from nex_assets.knowledge_gaps.logic import gaps as kg
+from nex_assets.knowledge_gaps.logic.settings import GapSettings
 from nex_assets.llm import LLM
 
 
 def build(catalog) -> dg.Definitions:
     # Read once here so that a broken settings file leaves this domain out at load, named, rather
     # than failing every run of it.
-    kg.load_settings(kg.settings_path(env.project_dir()))
+    settings.load(GapSettings)
     assets = [knowledge_gaps_asset(ds, catalog) for ds in catalog.datasets]
     return dg.Definitions(assets=assets, resources={"llm": LLM})

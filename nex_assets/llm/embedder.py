@@ -49,8 +49,9 @@ class EndpointEmbedder:
     dim = DIM
 
     def __init__(self, endpoint: env.LLMEndpoint, batch_size: int = 128):
+        from nex_assets.core import settings as nex_settings
         from nex_assets.llm.client import LLMClient
-        from nex_assets.llm.settings import load_settings
+        from nex_assets.llm.settings import LLMSettings
 
         self.name = f"{endpoint.embedding_model}@{DIM}"
         self._batch_size = batch_size
@@ -58,7 +59,7 @@ class EndpointEmbedder:
             base_url=endpoint.base_url,
             model=endpoint.model,
             api_key=endpoint.api_key,
-            settings=load_settings(),
+            settings=nex_settings.load(LLMSettings),
             embedding_model=endpoint.embedding_model,
         )
 

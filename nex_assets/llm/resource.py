@@ -4,9 +4,10 @@ enter run config, and an unset endpoint means the rule-based writers."""
 import dagster as dg
 
 from nex_assets.core import env
+from nex_assets.core import settings as nex_settings
 from nex_assets.llm.cache import LLMCache
 from nex_assets.llm.client import LLMClient
-from nex_assets.llm.settings import load_settings
+from nex_assets.llm.settings import LLMSettings
 
 
 class LLMResource(dg.ConfigurableResource):
@@ -24,7 +25,7 @@ class LLMResource(dg.ConfigurableResource):
     def client(self, database: env.Database | None = None) -> LLMClient:
         """A fresh client (its ``usage()`` counts only what it did); the cache lives in ``database``
         (default: the platform's database)."""
-        settings = load_settings()
+        settings = nex_settings.load(LLMSettings)
         overrides = {
             k: v
             for k, v in {

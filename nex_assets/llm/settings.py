@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from nex_assets.common import yaml_files as settings_files
-from nex_assets.core import env
+from nex_assets.common.yaml_files import SettingsFile
 
 
 class Price(BaseModel):
@@ -17,8 +14,8 @@ class Price(BaseModel):
     output: float = Field(0.0, ge=0)
 
 
-class LLMSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LLMSettings(SettingsFile):
+    FILE = "llm.yaml"
 
     default_model: str = "gpt-4o-mini"
     timeout_s: float = Field(30.0, gt=0)
@@ -34,11 +31,3 @@ class LLMSettings(BaseModel):
         if price is None:
             return 0.0
         return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
-
-
-def settings_path() -> Path:
-    return env.project_dir() / "config" / "llm.yaml"
-
-
-def load_settings(path: Path | None = None) -> LLMSettings:
-    return settings_files.load_settings(path or settings_path(), LLMSettings)

@@ -7,6 +7,7 @@ benchmark and the tests drive the very same code.
 import dagster as dg
 
 from nex_assets.common import markdown
+from nex_assets.core.dagster import described
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.ml.logic import algorithms
 from nex_assets.ml.logic.recipe import Recipe, RecipeError
@@ -54,9 +55,12 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_key(recipe),
         deps=[input_key(t) for t in recipe.tables],
-        group_name="ml",
-        description=f"{recipe.description}\n\nRecipe `{recipe.file}` ({recipe.level}): {algo.description}. "
-        f"Tracked in MLflow and registered as `{recipe.registered_model}`.".strip(),
+        group_name=recipe.name,
+        description=described(
+            recipe.name,
+            f"{recipe.description or 'model'}\n\nRecipe `{recipe.file}` ({recipe.level}): "
+            f"{algo.description}. Tracked in MLflow and registered as `{recipe.registered_model}`.",
+        ),
         kinds={"mlflow", KINDS[algo.flavor]},
         code_version=recipe.version,
         tags=_tags(recipe),
@@ -136,10 +140,13 @@ def _evaluation_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
     @dg.asset(
         key=evaluation_key(recipe),
         deps=[model_key(recipe)],
-        group_name="ml",
-        description=f"Runs {', '.join(recipe.evaluation_packs)} on the newest registered version of "
-        f"`{recipe.registered_model}` after loading it back from the registry; moves the `champion` alias "
-        "only when every pack passes. Outcomes in `nex.evaluation_results`.",
+        group_name=recipe.name,
+        description=described(
+            recipe.name,
+            f"runs {', '.join(recipe.evaluation_packs)} on the newest registered version of "
+            f"`{recipe.registered_model}` after loading it back from the registry; moves the `champion` "
+            "alias only when every pack passes. Outcomes in `nex.evaluation_results`.",
+        ),
         kinds={"mlflow", "postgres"},
         code_version=recipe.version,
         tags=_tags(recipe),
@@ -195,9 +202,12 @@ def _predictions_asset(recipe: Recipe) -> dg.AssetsDefinition:
     @dg.asset(
         key=predictions_key(recipe),
         deps=[evaluation_key(recipe)],
-        group_name="ml",
-        description=f"Batch predictions of the `champion` of `{recipe.registered_model}` in "
-        f"`predictions.{recipe.predictions_table}`.",
+        group_name=recipe.name,
+        description=described(
+            recipe.name,
+            f"batch predictions of the `champion` of `{recipe.registered_model}` in "
+            f"`predictions.{recipe.predictions_table}`.",
+        ),
         kinds={"mlflow", "postgres"},
         code_version=recipe.version,
         tags=_tags(recipe),

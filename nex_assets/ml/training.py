@@ -239,7 +239,7 @@ def _track(recipe, model, frame, train_frame, columns, measured, versions, dagst
         elif algo.flavor == "xgboost":
             info = mlflow.xgboost.log_model(model, **kwargs)
         else:
-            from nex_assets.ml.logic.pyfunc import ProbabilityModel
+            from nex_assets.ml.pyfunc import ProbabilityModel
 
             info = mlflow.pyfunc.log_model(python_model=ProbabilityModel(model), **kwargs)
         importance = algorithms.importance(model, columns)

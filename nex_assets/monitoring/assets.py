@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from nex_assets.common import markdown
+from nex_assets.core.dagster import DATASET_TAG, described
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.monitoring.logic.settings import DriftSettings
 
@@ -69,11 +70,15 @@ def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefini
     @dg.asset(
         key=key,
         deps=source.deps,
-        group_name=source.group or source.dataset,
-        description=f"Evidently drift of the `{source.recipe}` features (and target/prediction where there "
-        f"are) between the champion's training snapshot and the newest data.{retrain}",
+        # With the recipe's model, evaluation and predictions, so the recipe reads as one group.
+        group_name=source.recipe,
+        description=described(
+            source.recipe,
+            f"Evidently drift of the recipe's features (and target/prediction where there are) between "
+            f"the champion's training snapshot and the newest data.{retrain}",
+        ),
         kinds={"evidently", "postgres"},
-        tags={"nex/dataset": source.dataset},
+        tags={DATASET_TAG: source.dataset},
         retry_policy=DRIFT_RETRY,
         code_version="1",
         # Nothing to compare before a first model is trained: then the asset is not materialized.

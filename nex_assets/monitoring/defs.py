@@ -3,15 +3,15 @@ drift reaches the threshold in config/monitoring.yaml. (Schedules live in config
 
 import dagster as dg
 
-from nex_assets.core import env
+from nex_assets.core import settings as nex_settings
 from nex_assets.monitoring.assets import drift_asset
-from nex_assets.monitoring.logic.settings import load_settings, settings_path
+from nex_assets.monitoring.logic.settings import MonitoringSettings
 from nex_assets.monitoring.sensors import drift_sensor
 from nex_assets.monitoring.sources import recipe_sources
 
 
 def build(catalog) -> dg.Definitions:
-    settings = load_settings(settings_path(env.project_dir()))
+    settings = nex_settings.load(MonitoringSettings)
     assets, sensors = [], []
     for source in recipe_sources(catalog):
         recipe_settings = settings.for_recipe(source.recipe)

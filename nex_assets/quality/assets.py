@@ -13,6 +13,7 @@ import dagster as dg
 
 from nex_assets.automation.logic.settings import freshness_hours
 from nex_assets.common import markdown
+from nex_assets.core.dagster import DATASET_TAG, dataset_spec
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.assets import raw_key
 from nex_assets.datasets.logic.catalog import Dataset
@@ -125,14 +126,13 @@ def quality_asset(
         fresh_h = freshness_hours(ds.monitoring, default_freshness_h)
     except ValueError as exc:
         raise ValueError(f"{ds.file}: {exc}") from exc
-    spec = dg.AssetSpec(
-        key=quality_key(ds),
+    spec = dataset_spec(
+        ds,
+        "quality",
+        f"quality of `raw.{ds.name}`: the suite `{suite.file}` as asset checks on `{ds.name}/raw` and a "
+        "score per dimension, kept in `nex.quality_scores`.",
         deps=[raw_key(ds), *(dg.AssetKey([r, "raw"]) for r in refs)],
-        group_name=ds.group,
-        description=f"Quality of `raw.{ds.name}`: the suite `{suite.file}` as asset checks on "
-        f"`{ds.name}/raw` and a score per dimension, kept in `nex.quality_scores`.",
         kinds={"great_expectations", "postgres"},
-        tags={"nex/dataset": ds.name},
         metadata={"suite": suite.file, "expectations": len(suite.expectations), "checks": len(groups)},
     )
 
@@ -143,7 +143,7 @@ def quality_asset(
         can_subset=True,
         # The checks target `<dataset>/raw`, an upstream asset; dagster-dbt relies on the same switch.
         allow_arbitrary_check_specs=True,
-        op_tags={"nex/domain": "quality", "nex/dataset": ds.name},
+        op_tags={"nex/domain": "quality", DATASET_TAG: ds.name},
         retry_policy=retry,
     )
     def _quality(context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource):

@@ -5,29 +5,27 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.automation.logic.settings import load_settings as load_automation
-from nex_assets.automation.logic.settings import settings_path as automation_path
-from nex_assets.core import env
-from nex_assets.dictionary.assets import retry_policy
-from nex_assets.dictionary.logic.settings import load_settings as llm_step_settings
+from nex_assets.automation.logic.settings import AutomationSettings
+from nex_assets.core import env, settings
+from nex_assets.core.dagster import retry_policy
+from nex_assets.dictionary.logic.settings import DictionarySettings
 from nex_assets.llm import LLM
 from nex_assets.quality.assets import quality_asset
-from nex_assets.quality.logic.score import dataset_settings, load_settings, settings_path
+from nex_assets.quality.logic.settings import QualitySettings, dataset_settings
 from nex_assets.quality.logic.suite import find_suite
 
 
 def check_dataset(ds, catalog) -> None:
-    dataset_settings(load_settings(settings_path(env.project_dir())), ds.quality, ds.file)
+    dataset_settings(settings.load(QualitySettings), ds.quality, ds.file)
 
 
 def build(catalog) -> dg.Definitions:
-    project = env.project_dir()
-    default_freshness = load_automation(automation_path(project)).freshness.default_hours
+    default_freshness = settings.load(AutomationSettings).freshness.default_hours
     folder = env.expectations_dir()
-    project_settings = load_settings(settings_path(project))
+    project_settings = settings.load(QualitySettings)
     # The step calls the LLM for recommendations: the same step retry policy as the dictionary's.
     # Failed expectations are results, not exceptions, so they are never retried.
-    retry = retry_policy(llm_step_settings(project))
+    retry = retry_policy(settings.load(DictionarySettings).retry)
     assets = []
     for ds in catalog.datasets:
         # A broken suite leaves its dataset without quality checks, and only that dataset.
@@ -35,6 +33,6 @@ def build(catalog) -> dg.Definitions:
             suite = find_suite(folder, ds.name)
             if suite is None:
                 continue
-            settings = dataset_settings(project_settings, ds.quality, ds.file)
-            assets.append(quality_asset(ds, suite, settings, default_freshness, catalog.names(), retry))
+            own = dataset_settings(project_settings, ds.quality, ds.file)
+            assets.append(quality_asset(ds, suite, own, default_freshness, catalog.names(), retry))
     return dg.Definitions(assets=assets, resources={"llm": LLM} if assets else {})

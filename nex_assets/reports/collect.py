@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import psycopg
 
 from nex_assets.common import markdown
-from nex_assets.core import env
+from nex_assets.core import settings as nex_settings
 from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.knowledge_gaps.logic import gaps as kg
+from nex_assets.knowledge_gaps.logic.settings import GapSettings
 from nex_assets.reports import charts
 from nex_assets.reports.model import Report, Section, Table
 
@@ -216,7 +217,7 @@ def applicable_recipes(conn: psycopg.Connection, ds: Dataset) -> tuple[list[kg.R
         return [], f"{ds.name} has no profile yet"
     try:
         needs = recipe_needs()
-        settings = kg.load_settings(kg.settings_path(env.project_dir()))
+        settings = nex_settings.load(GapSettings)
     except Exception as exc:  # no recipes folder, an invalid recipe or settings: the sections say why
         return [], f"the recipes could not be read: {exc}"
     applicable = [n for n in needs if kg.applies(n, found[0], settings)]

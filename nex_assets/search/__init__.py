@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from nex_assets.core import env
-from nex_assets.dictionary.logic.settings import SearchSettings, load_settings
+from nex_assets.core import settings as nex_settings
+from nex_assets.dictionary.logic.settings import DictionarySettings, SearchSettings
 from nex_assets.search.index import vector_literal
 
 
@@ -65,7 +65,7 @@ def search(
     if not query.strip():
         raise ValueError("search needs a non-empty query")
     embedder = embedder or get_embedder()
-    settings = settings or load_settings(env.project_dir()).search
+    settings = settings or nex_settings.load(DictionarySettings).search
     vector = vector_literal(embedder.embed([query])[0])
     limit = max(k, settings.candidates)
     with conn.transaction():

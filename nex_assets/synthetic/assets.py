@@ -6,6 +6,7 @@ import dagster as dg
 
 from nex_assets.common import markdown
 from nex_assets.core import env
+from nex_assets.core.dagster import dataset_spec
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.synthetic.logic.settings import SyntheticSettings
@@ -43,16 +44,14 @@ def _check_specs(ds: Dataset, settings: SyntheticSettings) -> list[dg.AssetCheck
 
 
 def _spec(ds: Dataset, settings: SyntheticSettings, synthesizer: str) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        synthetic_key(ds),
+    return dataset_spec(
+        ds,
+        "synthetic",
+        f"synthetic copy of `raw.{ds.name}` in `synthetic.{ds.name}` ({synthesizer}, seed {settings.seed}): "
+        "sensitive columns faked, never copied; fidelity and privacy checked.",
         deps=[dg.AssetKey([ds.name, "profile"])],
-        group_name=ds.group,
-        description=f"Synthetic copy of `raw.{ds.name}` in `synthetic.{ds.name}` ({synthesizer}, seed "
-        f"{settings.seed}): sensitive columns faked, never copied; fidelity and privacy checked.",
         kinds={"postgres", "sdv"},
         code_version="1",
-        owners=[ds.owner] if ds.owner else None,
-        tags={"nex/dataset": ds.name},
         metadata={"dagster/table_name": f"synthetic.{ds.name}", "synthesizer": synthesizer},
     )
 

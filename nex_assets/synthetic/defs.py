@@ -3,20 +3,18 @@
 
 import dagster as dg
 
-from nex_assets.core import env
+from nex_assets.core import settings as nex_settings
 from nex_assets.synthetic.assets import group_asset, single_asset
-from nex_assets.synthetic.logic.settings import dataset_settings, load_defaults
-
-CONFIG_FILE = "config/synthetic.yaml"
+from nex_assets.synthetic.logic.settings import SyntheticDefaults, dataset_settings
 
 
 def check_dataset(ds, catalog) -> None:
-    dataset_settings(ds.synthetic, load_defaults(env.project_dir() / CONFIG_FILE), ds.file)
+    dataset_settings(ds.synthetic, nex_settings.load(SyntheticDefaults), ds.file)
 
 
 def build(catalog) -> dg.Definitions:
-    config_path = env.project_dir() / CONFIG_FILE
-    defaults = load_defaults(config_path)
+    config_path = nex_settings.path_of(SyntheticDefaults)
+    defaults = nex_settings.load(SyntheticDefaults)
     settings = {ds.name: dataset_settings(ds.synthetic, defaults, ds.file) for ds in catalog.datasets}
     enabled = {ds.name: ds for ds in catalog.datasets if settings[ds.name].enabled}
     assets, grouped = [], set()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from nex_assets.core import env
 from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.synthetic import store
 from nex_assets.synthetic.logic import constraints as suite_constraints
@@ -139,7 +140,7 @@ def _score(p: _Prepared, synthesized, frame: pd.DataFrame, relations) -> TableRe
     from nex_assets.synthetic.logic.fit import sdv_frame
 
     s = p.settings
-    rules = suite_constraints.from_quality_suite(p.ds.name)
+    rules = suite_constraints.from_quality_suite(p.ds.name, env.expectations_dir())
     changes = suite_constraints.enforce(frame, rules, seed=s.seed)
     plans = synthesized.plans[p.ds.name]
     meta = scores.single_metadata(synthesized.metadata, p.ds.name)

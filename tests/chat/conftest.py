@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from nex_assets.chat.context import ToolContext
-from tests.defs.helpers import sample_world_catalog, with_resources
+from tests.core.helpers import sample_world_catalog, with_resources
 from tests.llm_server import llm_env, llm_server  # noqa: F401
 
 # What questions read: every dataset and its profile, and the dictionary with its embeddings for the

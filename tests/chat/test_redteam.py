@@ -25,7 +25,7 @@ def contacts(loaded_world, database, tmp_path_factory):
     """raw.t_chat_contacts: every column is personal data, loaded as any dataset is; then the
     setup that every new process runs, which must not open it."""
     from nex_assets.core import db
-    from nex_assets.datasets.load import csv_files as loader
+    from nex_assets.datasets import load as loader
     from nex_assets.datasets.logic.catalog import Dataset
 
     path = tmp_path_factory.mktemp("contacts") / "contacts.csv"

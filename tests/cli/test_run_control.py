@@ -14,7 +14,7 @@ import pytest
 
 from nex_assets.cli._runner import LAUNCH_TAG, expand_selection
 from nex_assets.core import env
-from tests.defs.helpers import ROOT, sample_world_catalog, with_resources
+from tests.core.helpers import ROOT, sample_world_catalog, with_resources
 
 
 def _busy(conn, table: str) -> bool:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from nex_assets.llm import LLMResource
-from tests.defs.helpers import ROOT, sample_world_catalog, with_resources
+from tests.core.helpers import ROOT, sample_world_catalog, with_resources
 from tests.llm_server import llm_env, llm_server  # noqa: F401
 
 DICTIONARY_TABLES = ("nex.dictionary_entries", "nex.dictionary_versions", "nex.embeddings")

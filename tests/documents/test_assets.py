@@ -7,9 +7,9 @@ import dagster as dg
 from nex_assets.core.build import Catalog
 from nex_assets.datasets.logic.catalog import load_catalog
 from nex_assets.search import search
-from tests.defs.helpers import with_resources
+from tests.core.helpers import with_resources
+from tests.datasets.test_formats import ORDERS, write_workbook
 from tests.documents.conftest import locked_pdf
-from tests.ingest.test_formats import ORDERS, write_workbook
 
 
 def test_collection_and_workbook_materialize_and_documents_are_searchable(

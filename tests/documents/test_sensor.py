@@ -7,8 +7,8 @@ import dagster as dg
 
 from nex_assets.core.build import Catalog
 from nex_assets.datasets.logic.catalog import load_catalog
-from tests.defs.helpers import with_resources
-from tests.ingest.test_formats import ORDERS, write_workbook
+from tests.core.helpers import with_resources
+from tests.datasets.test_formats import ORDERS, write_workbook
 
 
 def _ticker(defs, name, instance):
@@ -40,7 +40,7 @@ def test_document_changes_start_one_run_each(handbook, tmp_path, monkeypatch, da
 
 
 def test_a_workbook_in_the_landing_folder_starts_the_load(tmp_path, dagster_instance, database, unique_name):
-    from nex_assets.datasets.load import csv_files as loader
+    from nex_assets.datasets import load as loader
 
     folder = tmp_path / "datasets"
     folder.mkdir()

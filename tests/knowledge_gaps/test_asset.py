@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from tests.defs.helpers import sample_world_catalog, with_resources
+from tests.core.helpers import sample_world_catalog, with_resources
 from tests.llm_server import Reply
 
 DATASETS = (

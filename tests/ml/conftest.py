@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from tests.defs.helpers import sample_world_catalog, with_resources
+from tests.core.helpers import sample_world_catalog, with_resources
 
 
 @pytest.fixture(scope="session")

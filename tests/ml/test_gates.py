@@ -10,7 +10,7 @@ import pytest
 from nex_assets.ml import data, evaluation, registry, training
 from nex_assets.ml.logic.recipe import RecipeError, load_recipe_folder
 from nex_assets.ml.recipes import load_recipes
-from tests.defs.helpers import ROOT
+from tests.core.helpers import ROOT
 
 LOCATION = """
 name: {name}

@@ -14,7 +14,7 @@ import pytest
 
 from nex_assets.core.build import Catalog
 from nex_assets.datasets.logic.catalog import load_catalog
-from tests.defs.helpers import ROOT
+from tests.core.helpers import ROOT
 
 STORES = [f"S{i:02d}" for i in range(1, 7)]
 SKUS = [f"K{i:02d}" for i in range(1, 9)]

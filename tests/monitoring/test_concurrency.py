@@ -9,7 +9,7 @@ from dagster._core.test_utils import create_test_daemon_workspace_context, poll_
 from dagster._core.workspace.load_target import ModuleTarget
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
-from tests.defs.helpers import ROOT, write_catalog
+from tests.core.helpers import ROOT, write_catalog
 
 LOCATION = "nex_concurrency_test"
 

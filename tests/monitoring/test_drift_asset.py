@@ -14,7 +14,7 @@ from nex_assets.datasets.logic.catalog import load_catalog
 from nex_assets.monitoring.assets import DriftSource, Reference, drift_asset, drift_key
 from nex_assets.monitoring.logic.settings import DriftSettings
 from nex_assets.monitoring.sensors import drift_sensor
-from tests.defs.helpers import with_resources, write_catalog
+from tests.core.helpers import with_resources, write_catalog
 
 
 def _frame(n: int, shift: float, seed: int) -> pd.DataFrame:

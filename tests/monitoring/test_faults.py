@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.datasets.load import csv_files as loader
+from nex_assets.datasets import load as loader
 from nex_assets.datasets.logic.catalog import load_catalog
-from tests.defs.helpers import write_catalog
+from tests.core.helpers import write_catalog
 from tests.monitoring import runs
 
 
@@ -93,7 +93,7 @@ def test_run_killed_mid_training_leaves_the_champion_and_reexecution_moves_it_co
     pricing_world, dagster_instance, unique_name
 ):
     from nex_assets.ml import registry
-    from tests.defs.helpers import with_resources
+    from tests.core.helpers import with_resources
 
     world = pricing_world
     defs = with_resources(world.catalog)

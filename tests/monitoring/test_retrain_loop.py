@@ -7,7 +7,7 @@ from __future__ import annotations
 import dagster as dg
 
 from nex_assets.ml import registry
-from tests.defs.helpers import with_resources
+from tests.core.helpers import with_resources
 from tests.monitoring.conftest import BATCH_WEEKS, HISTORY_WEEKS, weeks_of_sales
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nex_assets.automation.logic.settings import load_settings, settings_path
-from nex_assets.core import env
+from nex_assets.automation.logic.settings import AutomationSettings
+from nex_assets.core import settings as nex_settings
 from nex_assets.core.build import Catalog
 from nex_assets.ml.recipes import load_recipes
-from tests.defs.helpers import with_resources
+from tests.core.helpers import with_resources
 
 
 def test_recipes_schedules_and_landing_jobs_are_wired():
@@ -28,7 +28,7 @@ def test_recipes_schedules_and_landing_jobs_are_wired():
         assert sensor.job_name == recipe.job_name
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
-    settings = load_settings(settings_path(env.project_dir()))
+    settings = nex_settings.load(AutomationSettings)
     for name in ("daily_checks", "weekly_retrain"):
         schedule = defs.resolve_schedule_def(name)
         assert schedule.cron_schedule == settings.schedules[name].cron

@@ -14,7 +14,7 @@ from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets import defs as datasets
 from nex_assets.datasets.logic.catalog import load_catalog
 from nex_assets.quality import defs as quality
-from tests.defs.helpers import ROOT
+from tests.core.helpers import ROOT
 from tests.llm_server import llm_env, llm_server  # noqa: F401
 
 

@@ -16,7 +16,7 @@ from nex_assets.datasets.logic.catalog import load_catalog
 from nex_assets.quality import defs as quality
 from nex_assets.quality.logic.suite import SuiteError, load_suite
 from nex_assets.quality.validate import gx_suite
-from tests.defs.helpers import ROOT
+from tests.core.helpers import ROOT
 
 
 def _catalog(tmp_path) -> Catalog:

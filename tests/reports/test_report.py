@@ -10,7 +10,7 @@ import pytest
 
 from nex_assets.cli import main
 from nex_assets.reports.spreadsheet import neutralise
-from tests.defs.helpers import sample_world_catalog, with_resources
+from tests.core.helpers import sample_world_catalog, with_resources
 
 
 @pytest.fixture()
@@ -86,7 +86,7 @@ def test_report_in_every_format(stores_materialized, tmp_path, capsys):
 
 
 def test_spreadsheet_cells_from_data_never_run(tmp_path, database, conn, monkeypatch, unique_name):
-    from nex_assets.datasets.load import csv_files as loader
+    from nex_assets.datasets import load as loader
     from nex_assets.datasets.logic.catalog import load_dataset
 
     folder = tmp_path / "datasets"

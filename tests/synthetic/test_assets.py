@@ -8,7 +8,7 @@ import pytest
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets import defs as datasets
 from nex_assets.synthetic import defs as synthetic
-from tests.defs.helpers import sample_world_catalog
+from tests.core.helpers import sample_world_catalog
 
 RETAIL = [
     "retail_stores",
@@ -38,7 +38,7 @@ def _keys(names, stages):
 def world(tmp_path_factory):
     """Every store and product of the real world (their synthetic fidelity depends on having them all),
     fewer sales weeks per store and fewer customers."""
-    from nex_assets.sample_world.world import WorldSize, generate
+    from nex_assets.sample_world import WorldSize, generate
 
     out = tmp_path_factory.mktemp("synthetic_world")
     generate(

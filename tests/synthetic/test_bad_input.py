@@ -7,7 +7,7 @@ import dagster as dg
 
 from nex_assets.core.build import Catalog
 from nex_assets.datasets.logic.catalog import load_catalog
-from tests.defs.helpers import write_catalog
+from tests.core.helpers import write_catalog
 from tests.synthetic.test_assets import domain_defs
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from nex_assets.common import yaml_files as settings_files
+from nex_assets.common.yaml_files import SettingsFile
 
 
 class _Strict(BaseModel):
@@ -29,19 +27,13 @@ class AlertSettings(_Strict):
     timeout_s: float = Field(10, gt=0)
 
 
-class AutomationSettings(_Strict):
+class AutomationSettings(SettingsFile):
+    FILE = "automation.yaml"
+
     timezone: str = "UTC"
     schedules: dict[str, ScheduleSettings] = Field(default_factory=dict)
     freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
-
-
-def settings_path(project_dir: Path) -> Path:
-    return project_dir / "config" / "automation.yaml"
-
-
-def load_settings(path: Path) -> AutomationSettings:
-    return settings_files.load_settings(path, AutomationSettings)
 
 
 def freshness_hours(monitoring: dict, default: float) -> float:

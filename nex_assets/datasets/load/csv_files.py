@@ -1,49 +1,31 @@
-"""Loads a dataset's files into ``raw.<dataset>`` with COPY, all or nothing.
+"""Delimited text files (CSV and its cousins) as a load source: streamed into COPY, hashed on the way.
 
-The new version is built in a table of its own inside one transaction, checked (rows,
-primary key), then swapped in under the dataset's name; views that read the old table
-are recreated on the new one in the same transaction. A reader sees the old version or
-the new one, never a half, and any failure leaves the old version as it was.
-Tables from another database go through ``table_source`` and the same publishing steps.
+Only the first rows are parsed in Python, to guess the file's encoding, delimiter and column types;
+PostgreSQL's COPY does the real parsing and checks the guesses row by row. The load itself (staging
+table, primary key, swap, version record) is ``template.run``.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from nex_assets.core import db as nexdb
-from nex_assets.core import env
 from nex_assets.datasets.load import publish as pub
 from nex_assets.datasets.load.errors import LoadError, describe_copy_error, find_key_problems
-from nex_assets.datasets.load.publish import LOADER_VERSION, LoadResult, data_version
+from nex_assets.datasets.load.publish import CHUNK, file_digest
+from nex_assets.datasets.load.template import Copied, Prepared, Retry
 from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.datasets.logic.delimited import SAMPLE_BYTES, FileShape, FileShapeError, read_shape
 
-__all__ = ["LOADER_VERSION", "LoadResult", "data_version", "load", "load_dataset"]
-
-CHUNK = 1 << 20
 MAX_SAMPLE_BYTES = 64 << 20
 TYPE_ERRORS = {"22P02", "22007", "22008", "22003", "22P03"}
 
 Progress = Callable[[Path, int], None]
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(CHUNK):
-                h.update(chunk)
-    except FileNotFoundError as exc:
-        raise LoadError(f"{path}: the file does not exist (or disappeared before it was read)") from exc
-    return h.hexdigest()
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -113,7 +95,71 @@ def _copy_file(
     return cur.rowcount, h.hexdigest()
 
 
-def _shapes(ds: Dataset, files: list[Path], widened: dict[str, str]) -> list[FileShape]:
+class CsvFiles:
+    """Delimited text files (one, a glob, or the source with its landing files) as a load source.
+
+    Types are guessed from a sample; when a later value does not fit its guessed type, ``copy``
+    asks for another pass (``Retry``) with that column widened to text, unless its type is declared."""
+
+    def __init__(self, ds: Dataset, files: list[Path], progress: Progress | None = None):
+        self.ds = ds
+        self.paths = files
+        self.files = [str(p) for p in files]
+        self.name = ", ".join(self.files)
+        self.progress = progress
+        self.widened: dict[str, str] = {}
+        self._digests: list[str] = []
+        self._shapes: list[FileShape] = []
+
+    def digests(self) -> list[str]:
+        self._digests = [file_digest(p) for p in self.paths]
+        return self._digests
+
+    def prepare(self) -> Prepared:
+        self._shapes = read_shapes(self.ds, self.paths, self.widened)
+        first = self._shapes[0]
+        return Prepared(list(zip(first.columns, first.types, strict=True)), list(first.notes))
+
+    def copy(self, staging: pub.Staging, prepared: Prepared) -> Copied:
+        rows = 0
+        for path, shape, digest in zip(self.paths, self._shapes, self._digests, strict=True):
+            signature = _signature(path)
+            try:
+                n, seen = _copy_file(staging.cur, staging.ident, path, shape, self.progress)
+            except psycopg.errors.DataError as exc:
+                if _signature(path) != signature:
+                    raise LoadError(
+                        f"{path}: the file changed while it was read; nothing was loaded"
+                    ) from exc
+                self._copy_error(path, exc)
+            if seen != digest or _signature(path) != signature:
+                raise LoadError(f"{path}: the file changed while it was read; nothing was loaded")
+            if n == 0 and not self.ds.allow_empty:
+                raise LoadError(
+                    f"{path}: line 2: the file has a header but no data rows "
+                    "(set `allow_empty: true` on the dataset to accept an empty load)"
+                )
+            rows += n
+        return Copied(rows, sum(p.stat().st_size for p in self.paths))
+
+    def key_problems(self, exc: psycopg.Error) -> str:
+        return find_key_problems(self.ds, self.paths, self._shapes[0], exc)
+
+    def _copy_error(self, path: Path, exc: psycopg.errors.DataError) -> None:
+        line, column, value = describe_copy_error(exc)
+        if exc.sqlstate in TYPE_ERRORS and column and column not in self.ds.type_hints:
+            self.widened[column] = "text"
+            raise Retry(
+                f"column {column}: {value!r} at {path.name} line {line} does not fit the type guessed from "
+                "the first rows; loaded as text (declare its type in the dataset YAML to enforce one)"
+            ) from exc
+        where = f"line {line}: " if line else ""
+        col = f"column {column}: " if column else ""
+        raise LoadError(f"{path}: {where}{col}{exc.diag.message_primary}") from exc
+
+
+def read_shapes(ds: Dataset, files: list[Path], widened: dict[str, str]) -> list[FileShape]:
+    """How to COPY each file, from its first bytes; one set of columns and types for all of them."""
     shapes = []
     for path in files:
         sample, complete = _read_sample(path)
@@ -145,134 +191,3 @@ def _shapes(ds: Dataset, files: list[Path], widened: dict[str, str]) -> list[Fil
     if missing:
         raise LoadError(f"{files[0]}: line 1: primary key column(s) {missing} are not in the header")
     return shapes
-
-
-def load(
-    ds: Dataset,
-    files: list[Path],
-    *,
-    database: env.Database | None = None,
-    run_id: str | None = None,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> LoadResult:
-    """Loads ``files`` as the new version of ``raw.<dataset>``; skips when the content is unchanged."""
-    if not files:
-        raise LoadError(
-            f"dataset {ds.name!r} ({ds.file}): no file matches source {ds.source.path!r} "
-            f"and nothing waits in data/landing/{ds.name}/"
-        )
-    if ds.source.format not in (None, "csv"):
-        from nex_assets.datasets.load.typed_files import load_tabular
-
-        return load_tabular(ds, files, database=database, run_id=run_id, force=force, progress=progress)
-    database = nexdb.bootstrap(database)
-    started = time.perf_counter()
-    digests = [file_digest(p) for p in files]
-    version = data_version(ds, digests)
-    with nexdb.connect(database) as conn:
-        previous = pub.current_version(conn, ds.name)
-    if previous and previous["data_version"] == version and not force:
-        return pub.unchanged(ds, version, [str(p) for p in files], started, previous)
-    widened: dict[str, str] = {}
-    notes: list[str] = []
-    with pub.failures_recorded(database, ds, ", ".join(map(str, files)), run_id):
-        # Each pass either loads or learns that a column guessed from the sample must be text.
-        while True:
-            shapes = _shapes(ds, files, widened)
-            try:
-                rows = _load_once(ds, files, shapes, digests, version, database, run_id, progress, started)
-                break
-            except _WidenColumn as w:
-                widened[w.column] = "text"
-                notes.append(w.note)
-    duration = time.perf_counter() - started
-    shape = shapes[0]
-    return LoadResult(
-        ds.name,
-        version,
-        False,
-        rows,
-        list(zip(shape.columns, shape.types, strict=True)),
-        sum(p.stat().st_size for p in files),
-        duration,
-        [str(p) for p in files],
-        notes + shape.notes,
-    )
-
-
-class _WidenColumn(Exception):
-    def __init__(self, column: str, note: str):
-        super().__init__(note)
-        self.column = column
-        self.note = note
-
-
-def _load_once(
-    ds: Dataset,
-    files: list[Path],
-    shapes: list[FileShape],
-    digests: list[str],
-    version: str,
-    database: env.Database,
-    run_id: str | None,
-    progress: Progress | None,
-    started: float,
-) -> int:
-    shape = shapes[0]
-    columns = list(zip(shape.columns, shape.types, strict=True))
-    with pub.staging_table(database, ds, version, columns) as staging:
-        rows = 0
-        for path, file_shape, digest in zip(files, shapes, digests, strict=True):
-            signature = _signature(path)
-            try:
-                n, seen = _copy_file(staging.cur, staging.ident, path, file_shape, progress)
-            except psycopg.errors.DataError as exc:
-                if _signature(path) != signature:
-                    raise LoadError(
-                        f"{path}: the file changed while it was read; nothing was loaded"
-                    ) from exc
-                _raise_copy_error(ds, path, exc)
-            if seen != digest or _signature(path) != signature:
-                raise LoadError(f"{path}: the file changed while it was read; nothing was loaded")
-            if n == 0 and not ds.allow_empty:
-                raise LoadError(
-                    f"{path}: line 2: the file has a header but no data rows "
-                    "(set `allow_empty: true` on the dataset to accept an empty load)"
-                )
-            rows += n
-        pub.publish(
-            staging,
-            ds,
-            version=version,
-            source=", ".join(map(str, files)),
-            rows=rows,
-            size=sum(p.stat().st_size for p in files),
-            started=started,
-            run_id=run_id,
-            key_problems=lambda exc: find_key_problems(ds, files, shape, exc),
-        )
-        return rows
-
-
-def _raise_copy_error(ds: Dataset, path: Path, exc: psycopg.errors.DataError) -> None:
-    line, column, value = describe_copy_error(exc)
-    if exc.sqlstate in TYPE_ERRORS and column and column not in ds.type_hints:
-        raise _WidenColumn(
-            column,
-            f"column {column}: {value!r} at {path.name} line {line} does not fit the type guessed from the "
-            "first rows; loaded as text (declare its type in the dataset YAML to enforce one)",
-        ) from exc
-    where = f"line {line}: " if line else ""
-    col = f"column {column}: " if column else ""
-    raise LoadError(f"{path}: {where}{col}{exc.diag.message_primary}") from exc
-
-
-def load_dataset(ds: Dataset, catalog_dirs: tuple[Path, Path], **kwargs) -> LoadResult:
-    """Loads a dataset from whatever its source is: files (with landing files) or a table."""
-    if ds.source.table:
-        from nex_assets.datasets.load.table import load_table
-
-        return load_table(ds, **kwargs)
-    project_dir, landing_dir = catalog_dirs
-    return load(ds, ds.files_to_load(project_dir, landing_dir), **kwargs)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -25,6 +26,8 @@ from nex_assets.datasets.logic.catalog import Dataset
 LOADER_VERSION = "1"
 # Rows of a new version read to detect personal data before it is published.
 PERSONAL_SAMPLE_ROWS = 1000
+# Files are read in pieces of this size, to hash them and to stream them into COPY.
+CHUNK = 1 << 20
 
 
 @dataclass
@@ -38,6 +41,17 @@ class LoadResult:
     duration_s: float
     files: list[str]
     notes: list[str] = field(default_factory=list)
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+    except FileNotFoundError as exc:
+        raise LoadError(f"{path}: the file does not exist (or disappeared before it was read)") from exc
+    return h.hexdigest()
 
 
 def data_version(ds: Dataset, digests: list[str]) -> str:
@@ -94,6 +108,9 @@ class Staging:
     @property
     def ident(self) -> sql.Identifier:
         return sql.Identifier("raw", self.name)
+
+    def drop(self) -> None:
+        self.cur.execute(sql.SQL("drop table {}").format(self.ident))
 
 
 @contextmanager
@@ -153,8 +170,9 @@ def publish(
     started: float,
     run_id: str | None,
     key_problems: Callable[[psycopg.Error], str],
-) -> None:
-    """Primary key, swap, statistics and the version record, all in the staging transaction."""
+) -> list[tuple[str, str]]:
+    """Primary key, swap, statistics and the version record, all in the staging transaction;
+    returns the columns found to hold personal data in the new rows, with their kind."""
     cur = staging.cur
     if ds.primary_key:
         cur.execute("savepoint pk")
@@ -195,6 +213,7 @@ def publish(
             run_id,
         ),
     )
+    return sorted(detected.items())
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 
 import psycopg
 from psycopg import sql
@@ -19,6 +18,7 @@ from nex_assets.core import db as nexdb
 from nex_assets.core import env
 from nex_assets.datasets.load import publish as pub
 from nex_assets.datasets.load.errors import LoadError
+from nex_assets.datasets.load.template import Copied, Prepared
 from nex_assets.datasets.logic.catalog import Dataset
 
 
@@ -50,83 +50,61 @@ def _qualified(ds: Dataset) -> tuple[str, str]:
     raise LoadError(f"dataset {ds.name!r} ({ds.file}): source table {ds.source.table!r} is not schema.table")
 
 
-def load_table(
-    ds: Dataset,
-    *,
-    database: env.Database | None = None,
-    run_id: str | None = None,
-    force: bool = False,
-    progress=None,
-) -> pub.LoadResult:
-    database = nexdb.bootstrap(database)
-    started = time.perf_counter()
-    schema, table = _qualified(ds)
-    source_name = f"{ds.source.url_env + ':' if ds.source.url_env else ''}{schema}.{table}"
-    with pub.failures_recorded(database, ds, source_name, run_id):
-        return _load(ds, database, schema, table, source_name, run_id, force, started)
+class SourceTable:
+    """A table (or view) on this server or another one as a load source. Its content hash is only
+    known once its rows have streamed, so the template decides "unchanged" after the copy."""
 
+    def __init__(self, ds: Dataset, database: env.Database):
+        self.ds = ds
+        self.database = database
+        self.schema, self.table = _qualified(ds)
+        self.name = f"{ds.source.url_env + ':' if ds.source.url_env else ''}{self.schema}.{self.table}"
+        self.files = [self.name]
 
-def _load(
-    ds: Dataset,
-    database: env.Database,
-    schema: str,
-    table: str,
-    source_name: str,
-    run_id: str | None,
-    force: bool,
-    started: float,
-) -> pub.LoadResult:
-    with _source_connection(ds, database) as src:
-        columns = src.execute(
-            """select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
-                where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped
-                order by a.attnum""",
-            (f'"{schema}"."{table}"',),
-        ).fetchall()
+    def digests(self) -> None:
+        return None
+
+    def prepare(self) -> Prepared:
+        with _source_connection(self.ds, self.database) as src:
+            columns = src.execute(
+                """select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
+                    where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped
+                    order by a.attnum""",
+                (f'"{self.schema}"."{self.table}"',),
+            ).fetchall()
         if not columns:
-            raise LoadError(f"dataset {ds.name!r} ({ds.file}): source table {schema}.{table} does not exist")
-        missing = [k for k in ds.primary_key if k not in {c for c, _ in columns}]
-        if missing:
-            raise LoadError(f"{source_name}: primary key column(s) {missing} are not in the table")
-        order = ds.primary_key or [c for c, _ in columns]
-        select = sql.SQL("copy (select * from {} order by {}) to stdout (format csv)").format(
-            sql.Identifier(schema, table), sql.SQL(", ").join(map(sql.Identifier, order))
-        )
-        # The version is only known once the rows have streamed: load into a staging table and
-        # keep it only if the content is new.
-        h = hashlib.sha256(repr(columns).encode())
-        size = 0
-        with pub.staging_table(database, ds, "pending0", columns) as staging:
-            copy_in = sql.SQL("copy {} from stdin (format csv)").format(staging.ident)
-            with src.cursor() as out_cur, out_cur.copy(select) as out, staging.cur.copy(copy_in) as into:
-                for chunk in out:
-                    data = bytes(chunk)
-                    h.update(data)
-                    size += len(data)
-                    into.write(data)
-            rows = staging.cur.rowcount
-            version = pub.data_version(ds, [h.hexdigest()])
-            previous = pub.current_version(staging.cur.connection, ds.name)
-            if previous and previous["data_version"] == version and not force:
-                staging.cur.execute(sql.SQL("drop table {}").format(staging.ident))
-                return pub.unchanged(ds, version, [source_name], started, previous)
-            if rows == 0 and not ds.allow_empty:
-                raise LoadError(
-                    f"{source_name}: the table has no rows (set `allow_empty: true` to accept that)"
-                )
-            pub.publish(
-                staging,
-                ds,
-                version=version,
-                source=source_name,
-                rows=rows,
-                size=size,
-                started=started,
-                run_id=run_id,
-                key_problems=lambda exc: (
-                    f"{source_name}: primary key violated: {exc.diag.message_detail or exc}"
-                ),
+            raise LoadError(
+                f"dataset {self.ds.name!r} ({self.ds.file}): source table {self.schema}.{self.table} "
+                "does not exist"
             )
-    return pub.LoadResult(
-        ds.name, version, False, rows, list(columns), size, time.perf_counter() - started, [source_name]
-    )
+        missing = [k for k in self.ds.primary_key if k not in {c for c, _ in columns}]
+        if missing:
+            raise LoadError(f"{self.name}: primary key column(s) {missing} are not in the table")
+        return Prepared([(c, t) for c, t in columns])
+
+    def copy(self, staging: pub.Staging, prepared: Prepared) -> Copied:
+        order = self.ds.primary_key or [c for c, _ in prepared.columns]
+        select = sql.SQL("copy (select * from {} order by {}) to stdout (format csv)").format(
+            sql.Identifier(self.schema, self.table), sql.SQL(", ").join(map(sql.Identifier, order))
+        )
+        h = hashlib.sha256(repr([tuple(c) for c in prepared.columns]).encode())
+        size = 0
+        copy_in = sql.SQL("copy {} from stdin (format csv)").format(staging.ident)
+        with (
+            _source_connection(self.ds, self.database) as src,
+            src.cursor() as out_cur,
+            out_cur.copy(select) as out,
+            staging.cur.copy(copy_in) as into,
+        ):
+            for chunk in out:
+                data = bytes(chunk)
+                h.update(data)
+                size += len(data)
+                into.write(data)
+        rows = staging.cur.rowcount
+        if rows == 0 and not self.ds.allow_empty:
+            raise LoadError(f"{self.name}: the table has no rows (set `allow_empty: true` to accept that)")
+        return Copied(rows, size, h.hexdigest())
+
+    def key_problems(self, exc: psycopg.Error) -> str:
+        return f"{self.name}: primary key violated: {exc.diag.message_detail or exc}"

@@ -1,25 +1,22 @@
-"""Loads Excel, JSON, JSON Lines and Parquet files through the same publishing steps as CSV.
+"""Excel, JSON, JSON Lines and Parquet files as a load source.
 
-The files are read and checked before the load's transaction opens; the rows then go through
-COPY into a staging table that is swapped in under the dataset's name, with the same content-hash
-data version, primary-key checks and version record as a CSV load. A failure leaves the previous
-version as it was and is recorded in ``nex.load_failures``.
+The files are read and checked before the load's transaction opens (``formats``); their rows then go
+through COPY into the staging table of ``template.run``, with the same content-hash data version,
+primary-key checks and version record as a CSV load.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from nex_assets.core import db as nexdb
-from nex_assets.core import env
 from nex_assets.datasets.load import publish as pub
 from nex_assets.datasets.load.errors import MAX_REPORTED, LoadError, describe_copy_error
 from nex_assets.datasets.load.formats import Table, read_table
-from nex_assets.datasets.load.publish import LoadResult, data_version
+from nex_assets.datasets.load.publish import file_digest
+from nex_assets.datasets.load.template import Copied, Prepared
 from nex_assets.datasets.logic.catalog import Dataset
 
 
@@ -77,66 +74,47 @@ def _copy_table(cur: psycopg.Cursor, ident: sql.Composable, path: Path, table: T
     return cur.rowcount
 
 
-def load_tabular(
-    ds: Dataset,
-    files: list[Path],
-    *,
-    database: env.Database | None = None,
-    run_id: str | None = None,
-    force: bool = False,
-    progress=None,
-) -> LoadResult:
-    """Loads typed-format ``files`` as the new version of ``raw.<dataset>``; skips unchanged content."""
-    from nex_assets.datasets.load.csv_files import file_digest
+class TypedFiles:
+    """Excel, JSON, JSON Lines and Parquet files as a load source: each file is read and checked
+    into a ``Table`` (columns, types, a stream of rows) before the load's transaction opens."""
 
-    database = nexdb.bootstrap(database)
-    started = time.perf_counter()
-    digests = [file_digest(p) for p in files]
-    version = data_version(ds, digests)
-    with nexdb.connect(database) as conn:
-        previous = pub.current_version(conn, ds.name)
-    if previous and previous["data_version"] == version and not force:
-        return pub.unchanged(ds, version, [str(p) for p in files], started, previous)
-    with pub.failures_recorded(database, ds, ", ".join(map(str, files)), run_id):
-        tables = [read_table(p, ds) for p in files]
-        types = _unify(ds, files, tables)
-        for t in tables:
+    def __init__(self, ds: Dataset, files: list[Path], progress=None):
+        self.ds = ds
+        self.paths = files
+        self.files = [str(p) for p in files]
+        self.name = ", ".join(self.files)
+        self.progress = progress
+        self._digests: list[str] = []
+        self._tables: list[Table] = []
+
+    def digests(self) -> list[str]:
+        self._digests = [file_digest(p) for p in self.paths]
+        return self._digests
+
+    def prepare(self) -> Prepared:
+        self._tables = [read_table(p, self.ds) for p in self.paths]
+        types = _unify(self.ds, self.paths, self._tables)
+        for t in self._tables:
             t.types = types
-        columns = list(zip(tables[0].columns, types, strict=True))
-        with pub.staging_table(database, ds, version, columns) as staging:
-            rows = 0
-            for path, table, digest in zip(files, tables, digests, strict=True):
-                n = _copy_table(staging.cur, staging.ident, path, table)
-                if file_digest(path) != digest:
-                    raise LoadError(f"{path}: the file changed while it was read; nothing was loaded")
-                if n == 0 and not ds.allow_empty:
-                    raise LoadError(
-                        f"{path}: the file has column names but no data rows "
-                        "(set `allow_empty: true` on the dataset to accept an empty load)"
-                    )
-                if progress:
-                    progress(path, path.stat().st_size)
-                rows += n
-            pub.publish(
-                staging,
-                ds,
-                version=version,
-                source=", ".join(map(str, files)),
-                rows=rows,
-                size=sum(p.stat().st_size for p in files),
-                started=started,
-                run_id=run_id,
-                key_problems=lambda exc: _key_problems(ds, files, tables, exc),
-            )
-    notes = [note for t in tables for note in t.notes]
-    return LoadResult(
-        ds.name,
-        version,
-        False,
-        rows,
-        columns,
-        sum(p.stat().st_size for p in files),
-        time.perf_counter() - started,
-        [str(p) for p in files],
-        notes,
-    )
+        return Prepared(
+            list(zip(self._tables[0].columns, types, strict=True)), [n for t in self._tables for n in t.notes]
+        )
+
+    def copy(self, staging: pub.Staging, prepared: Prepared) -> Copied:
+        rows = 0
+        for path, table, digest in zip(self.paths, self._tables, self._digests, strict=True):
+            n = _copy_table(staging.cur, staging.ident, path, table)
+            if file_digest(path) != digest:
+                raise LoadError(f"{path}: the file changed while it was read; nothing was loaded")
+            if n == 0 and not self.ds.allow_empty:
+                raise LoadError(
+                    f"{path}: the file has column names but no data rows "
+                    "(set `allow_empty: true` on the dataset to accept an empty load)"
+                )
+            if self.progress:
+                self.progress(path, path.stat().st_size)
+            rows += n
+        return Copied(rows, sum(p.stat().st_size for p in self.paths))
+
+    def key_problems(self, exc: psycopg.Error) -> str:
+        return _key_problems(self.ds, self.paths, self._tables, exc)

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nex_assets.common import yaml_files as settings_files
+from nex_assets.common.yaml_files import SettingsFile
 
 
 class _Strict(BaseModel):
@@ -39,18 +37,12 @@ class InsightSettings(_Strict):
     )
 
 
-class DictionarySettings(_Strict):
+class DictionarySettings(SettingsFile):
+    FILE = "dictionary.yaml"
+
     retry: RetrySettings = Field(default_factory=RetrySettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     insights: InsightSettings = Field(default_factory=InsightSettings)
-
-
-def settings_path(project_dir: Path) -> Path:
-    return project_dir / "config" / "dictionary.yaml"
-
-
-def load_settings(project_dir: Path) -> DictionarySettings:
-    return settings_files.load_settings(settings_path(project_dir), DictionarySettings)
 
 
 class DatasetInsights(_Strict):

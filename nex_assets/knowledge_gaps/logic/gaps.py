@@ -9,32 +9,10 @@ recipe's target, or holds at least ``min_input_share`` of the recipe's inputs.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from nex_assets.common import yaml_files as settings_files
+from nex_assets.knowledge_gaps.logic.settings import GapSettings
 
 SEVERITY_ORDER = {"blocking": 0, "warning": 1}
-
-
-class GapSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    min_input_share: float = Field(default=0.5, gt=0, le=1)
-    max_null_share_required: float = Field(default=0.05, ge=0, le=1)
-    max_null_share_useful: float = Field(default=0.3, ge=0, le=1)
-    min_rows: int = Field(default=100, ge=1)
-    min_rows_by_family: dict[str, int] = Field(default_factory=dict)
-    min_quality_score: float = Field(default=0.8, ge=0, le=1)
-
-
-def settings_path(project_dir: Path) -> Path:
-    return project_dir / "config" / "knowledge_gaps.yaml"
-
-
-def load_settings(path: Path) -> GapSettings:
-    return settings_files.load_settings(path, GapSettings)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from nex_assets.common import yaml_files as settings_files
+from nex_assets.common.yaml_files import SettingsFile
 
 
 class _Strict(BaseModel):
@@ -31,7 +29,9 @@ class DriftOverride(_Strict):
     column_threshold: float | None = Field(None, gt=0)
 
 
-class MonitoringSettings(_Strict):
+class MonitoringSettings(SettingsFile):
+    FILE = "monitoring.yaml"
+
     drift: DriftSettings = Field(default_factory=DriftSettings)
     recipes: dict[str, DriftOverride] = Field(default_factory=dict)
 
@@ -40,11 +40,3 @@ class MonitoringSettings(_Strict):
         if override is None:
             return self.drift
         return self.drift.model_copy(update=override.model_dump(exclude_none=True))
-
-
-def settings_path(project_dir: Path) -> Path:
-    return project_dir / "config" / "monitoring.yaml"
-
-
-def load_settings(path: Path) -> MonitoringSettings:
-    return settings_files.load_settings(path, MonitoringSettings)

@@ -63,10 +63,7 @@ def column_rules(suite: Suite | None) -> dict[str, ColumnRule]:
     return rules
 
 
-def load_column_rules(dataset: str, folder: Path | None = None) -> dict[str, ColumnRule]:
-    """The rules of ``expectations/<dataset>.json``; empty when the dataset has no suite."""
-    if folder is None:
-        from nex_assets.core import env
-
-        folder = env.expectations_dir()
+def load_column_rules(dataset: str, folder: Path) -> dict[str, ColumnRule]:
+    """The rules of ``<folder>/<dataset>.json`` (the expectations folder); empty when the dataset
+    has no suite."""
     return column_rules(find_suite(folder, dataset))

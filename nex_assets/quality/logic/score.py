@@ -12,105 +12,10 @@ dataset's freshness window. The overall score is the weighted mean of the dimens
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from nex_assets.common import yaml_files as settings_files
+from nex_assets.quality.logic.settings import QualitySettings
 from nex_assets.quality.logic.suite import DIMENSIONS, Expectation
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TimelinessSettings(_Strict):
-    zero_at: float = Field(2.0, gt=1, description="multiple of the freshness window at which timeliness is 0")
-
-
-class ResultSettings(_Strict):
-    # BASIC holds all the checks show (counts, shares, a few values); SUMMARY adds value counts and row
-    # indexes for the Data Docs at about 1.6x the validation time.
-    format: Literal["BASIC", "SUMMARY"] = "BASIC"
-    partial_unexpected_count: int = Field(5, ge=0, le=50)
-
-
-class RecommendationSettings(_Strict):
-    worst_columns: int = Field(3, ge=0)
-    below_score: float = Field(100.0, gt=0, le=100)
-
-
-class DataDocsSettings(_Strict):
-    keep_validations: int = Field(30, ge=1)
-
-
-class QualitySettings(_Strict):
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "completeness": 0.25,
-            "consistency": 0.20,
-            "accuracy": 0.20,
-            "validity": 0.20,
-            "uniqueness": 0.10,
-            "timeliness": 0.05,
-        }
-    )
-    severity_weights: dict[str, float] = Field(default_factory=lambda: {"error": 1.0, "warn": 0.5})
-    failed_max: float = Field(0.5, ge=0, le=1)
-    timeliness: TimelinessSettings = Field(default_factory=TimelinessSettings)
-    results: ResultSettings = Field(default_factory=ResultSettings)
-    recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)
-    data_docs: DataDocsSettings = Field(default_factory=DataDocsSettings)
-    history_shown: int = Field(10, ge=1)
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = set(value) - set(DIMENSIONS)
-        if unknown:
-            raise ValueError(f"unknown dimension(s) {sorted(unknown)}; use {list(DIMENSIONS)}")
-        if any(w < 0 for w in value.values()) or not any(w > 0 for w in value.values()):
-            raise ValueError("weights must be >= 0 and at least one > 0")
-        return value
-
-    @field_validator("severity_weights")
-    @classmethod
-    def _severity_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        if set(value) != {"error", "warn"} or any(w <= 0 for w in value.values()):
-            raise ValueError("severity_weights needs positive `error` and `warn` weights")
-        return value
-
-
-def settings_path(project_dir: Path) -> Path:
-    return project_dir / "config" / "quality.yaml"
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-        )
-    return out
-
-
-def load_settings(path: Path) -> QualitySettings:
-    """The project's settings (defaults where the file is missing)."""
-    return settings_files.load_settings(path, QualitySettings)
-
-
-def dataset_settings(project: QualitySettings, override: dict | None, file: str) -> QualitySettings:
-    """A dataset's ``quality:`` section laid over the project's settings; errors name its file."""
-    if not override:
-        return project
-    try:
-        return QualitySettings.model_validate(_merge(project.model_dump(), override))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"quality.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(f"{file}: {problems}") from exc
 
 
 @dataclass(frozen=True)

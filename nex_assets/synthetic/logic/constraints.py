@@ -35,7 +35,7 @@ class Constraints:
         return rows
 
 
-def from_quality_suite(dataset: str, folder: Path | None = None) -> Constraints:
+def from_quality_suite(dataset: str, folder: Path) -> Constraints:
     """Ranges and allowed sets of the dataset's adopted suite (its error-severity rules, read by the
     quality domain's reader); no suite means no constraints."""
     from nex_assets.quality.logic.constraints import load_column_rules

@@ -3,12 +3,11 @@ the ``synthetic:`` section of its YAML. A mistake names the file it is in."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from nex_assets.common.yaml_files import read_yaml, validation_problems
+from nex_assets.common.yaml_files import SettingsFile, validation_problems
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
 NEURAL = frozenset({"ctgan", "tvae"})
@@ -86,11 +85,21 @@ class SyntheticSettings(_Strict):
         return self
 
 
-class SyntheticDefaults(_Strict):
+class SyntheticDefaults(SettingsFile):
     """The whole of ``config/synthetic.yaml``: per-dataset defaults plus multi-table groups."""
 
+    FILE = "synthetic.yaml"
     defaults: dict[str, Any] = Field(default_factory=dict)
     multi_table: dict[str, MultiTableGroup] = Field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> SyntheticDefaults:
+        """The file holds the defaults at its top level (only the keys set there override a
+        dataset's defaults, so they stay a mapping) beside ``multi_table``."""
+        raw = dict(raw)
+        groups = raw.pop("multi_table", None) or {}
+        SyntheticSettings.model_validate(raw)
+        return cls(defaults=raw, multi_table=groups)
 
 
 def _problems(exc: ValidationError) -> str:
@@ -106,21 +115,6 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
             else value
         )
     return out
-
-
-def load_defaults(path: Path) -> SyntheticDefaults:
-    """Reads ``config/synthetic.yaml``; a missing file means the built-in defaults."""
-    if not path.exists():
-        return SyntheticDefaults()
-    raw = read_yaml(path, SyntheticSettingsError) or {}
-    if not isinstance(raw, dict):
-        raise SyntheticSettingsError(f"{path}: expected a mapping of settings")
-    groups = raw.pop("multi_table", None) or {}
-    try:
-        SyntheticSettings.model_validate(raw)
-        return SyntheticDefaults(defaults=raw, multi_table=groups)
-    except ValidationError as exc:
-        raise SyntheticSettingsError(f"{path}: {_problems(exc)}") from exc
 
 
 def dataset_settings(section: dict[str, Any], defaults: SyntheticDefaults, file: str) -> SyntheticSettings:

@@ -1,0 +1,113 @@
+"""Dagster plumbing every domain shares: the keys, groups, tags and descriptions of per-dataset and
+per-recipe assets, the retry policy of steps that call the LLM, and the sensor that starts a run when
+the files of a folder change.
+
+Lineage is read by people: each dataset's assets form a group named after the dataset, each recipe's
+a group named after the recipe, and every description starts with the name it belongs to, so a node
+called ``profile`` or ``model`` in the Dagster UI always says whose it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+# Tags every asset of a dataset carries: the run queue keeps one run per dataset at a time.
+DATASET_TAG = "nex/dataset"
+GROUP_TAG = "nex/group"
+
+
+def dataset_key(dataset: str, step: str) -> dg.AssetKey:
+    return dg.AssetKey([dataset, step])
+
+
+def dataset_asset(ds, step: str, description: str, **asset_args: Any) -> dict[str, Any]:
+    """Arguments of ``@dg.asset`` for the ``step`` asset of dataset ``ds`` (``<dataset>/<step>``)."""
+    tags = {DATASET_TAG: ds.name, GROUP_TAG: ds.group, **asset_args.pop("tags", {})}
+    return {
+        "key": dataset_key(ds.name, step),
+        "group_name": ds.name,
+        "description": described(ds.name, description),
+        "tags": tags,
+        "owners": [ds.owner] if getattr(ds, "owner", None) else None,
+        **asset_args,
+    }
+
+
+def dataset_spec(ds, step: str, description: str, **spec_args: Any) -> dg.AssetSpec:
+    """The ``AssetSpec`` of a multi-asset's ``<dataset>/<step>`` output, named like ``dataset_asset``."""
+    args = dataset_asset(ds, step, description, **spec_args)
+    return dg.AssetSpec(**args)
+
+
+def described(owner: str, description: str) -> str:
+    """``<owner>: <description>``, unless the description already names its owner first."""
+    text = description.strip()
+    return text if text.startswith(owner) else f"{owner}: {text}"
+
+
+def retry_policy(retry) -> dg.RetryPolicy:
+    """Steps that call the LLM retry with exponential backoff and jitter (``retry`` in
+    ``config/dictionary.yaml``); failed checks are results, not exceptions, and are never retried."""
+    return dg.RetryPolicy(
+        max_retries=retry.max_retries,
+        delay=retry.delay_s,
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
+
+
+def _signature(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def changed_files(seen: dict[str, str], files: Iterable[Path], *, removals: bool) -> tuple[dict, list[str]]:
+    """The folder's state now (path -> size:mtime) and the paths added or changed since ``seen``
+    (and removed, when ``removals``), sorted."""
+    current = {str(p): sig for p in files if (sig := _signature(p)) is not None}
+    changed = [p for p, sig in current.items() if seen.get(p) != sig]
+    if removals:
+        changed += [p for p in seen if p not in current]
+    return current, sorted(changed)
+
+
+def file_change_sensor(
+    name: str,
+    job,
+    files: Callable[[], Iterable[Path]],
+    *,
+    watched: str,
+    interval_s: int,
+    removals: bool,
+    run_tags: Callable[[list[str]], dict[str, str]] | None = None,
+) -> dg.SensorDefinition:
+    """A sensor that starts ``job`` once for each new state of the files it watches: the run key
+    names exactly the changed file versions, so the same change never starts two runs."""
+
+    @dg.sensor(
+        name=name,
+        job=job,
+        minimum_interval_seconds=interval_s,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Watches {watched} for {'added, changed or removed' if removals else 'new or changed'} "
+        "files.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext):
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        current, changed = changed_files(seen, files(), removals=removals)
+        if not changed:
+            return dg.SkipReason(f"nothing changed in {watched}")
+        key = hashlib.sha256(json.dumps({p: current.get(p) for p in changed}).encode()).hexdigest()[:16]
+        context.update_cursor(json.dumps(current))
+        return dg.RunRequest(run_key=f"{name}:{key}", tags=run_tags(changed) if run_tags else {})
+
+    return _sensor
