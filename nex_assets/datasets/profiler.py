@@ -17,6 +17,7 @@ from nex_assets.datasets.logic.profiling import (
     iqr_fences,
     profile_hash,
 )
+from nex_assets.datasets.logic.semantics import ColumnEvidence, semantic_type
 
 # Above this many rows statistics come from a block sample; the profile records that it did.
 SAMPLE_ABOVE_ROWS = 2_000_000
@@ -67,6 +68,7 @@ def _aggregate(
                 ).format(x),
                 "zeros": sql.SQL("count(*) filter (where {} = 0)").format(x),
                 "negatives": sql.SQL("count(*) filter (where {} < 0)").format(x),
+                "fractional": sql.SQL("count(*) filter (where {} <> trunc({}))").format(x, x),
             }
         elif pg_type in TEMPORAL_TYPES:
             parts |= {"min": sql.SQL("min({})::text").format(c), "max": sql.SQL("max({})::text").format(c)}
@@ -127,6 +129,23 @@ def profile_table(
             name, pg_type, rows, nulls, agg["distinct"], agg.get("avg_length"), is_key=primary_key == [name]
         )
         kind_of = inferred_type(facts)
+        semantic = semantic_type(
+            ColumnEvidence(
+                name,
+                pg_type,
+                kind_of,
+                rows,
+                agg["distinct"],
+                agg.get("min") if pg_type in NUMERIC_TYPES else None,
+                agg.get("max") if pg_type in NUMERIC_TYPES else None,
+                whole=pg_type in NUMERIC_TYPES and not agg.get("fractional"),
+                top_values=tuple(values[: TOP_VALUES * 4])
+                if agg["distinct"] <= 2 or pg_type == "text"
+                else (),
+                sensitive=is_sensitive,
+                in_key=name in primary_key,
+            )
+        )
         stats = {k: v for k, v in agg.items() if k not in {"name", "non_null", "distinct"}}
         fences = iqr_fences(stats.get("q25"), stats.get("q75")) if pg_type in NUMERIC_TYPES else None
         if fences:
@@ -157,6 +176,7 @@ def profile_table(
         stats["examples"] = [patterns.mask(v) if is_sensitive else v[:80] for v in values[:3]]
         if kind:
             stats["personal_data"] = kind
+        stats["semantic_type"] = semantic
         if sampled_rows != rows:
             stats["sampled_rows"] = sampled_rows
         entry = {

@@ -48,15 +48,15 @@ def dataset_facts(conn: psycopg.Connection, ds: Dataset) -> tuple[DatasetFacts, 
 
 
 def recipe_needs() -> list[RecipeNeeds]:
-    """Every recipe's target, the inputs its family cannot do without, and its other features."""
+    """Every recipe's target, the columns its roles name (which it cannot do without), and its other
+    features."""
     from nex_assets.common.problems import Problems
-    from nex_assets.ml.logic.features import REQUIRED
     from nex_assets.ml.recipes import load_recipes
 
     needs = []
     # A broken recipe file is reported by the code location (nex/config); here it is left out.
     for r in load_recipes(problems=Problems()):
-        required = tuple(c for c in REQUIRED.get(r.family, ()) if c != r.target)
+        required = tuple(c for c in r.roles.columns() if c != r.target)
         useful = tuple(c for c in r.features if c not in required and c != r.target)
         needs.append(RecipeNeeds(r.name, r.family, r.target, required, useful))
     return needs

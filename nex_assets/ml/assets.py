@@ -17,7 +17,8 @@ GPU_TAGS = {
     # Read by dagster-k8s when the run launcher or executor places steps on Kubernetes.
     "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}},
 }
-KINDS = {"sklearn": "scikitlearn", "xgboost": "xgboost", "pyfunc": "pytorch"}
+# The Dagster UI's icon for each algorithm's library.
+KINDS = {"xgboost": "xgboost", "torch_mlp": "pytorch"}
 
 
 def model_key(recipe: Recipe) -> dg.AssetKey:
@@ -50,7 +51,10 @@ def _metrics_table(values: dict[str, float]) -> str:
 
 def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
     algo = algorithms.get(recipe.algorithm, recipe.family)
-    placement = {"pool": "gpu", "op_tags": GPU_TAGS} if algo.gpu else {}
+    placement = (
+        {"pool": "gpu", "op_tags": GPU_TAGS} if algorithms.uses_gpu(recipe.algorithm, recipe.family) else {}
+    )
+    kinds = {KINDS.get(c, "scikitlearn") for c in algorithms.candidates(recipe.algorithm, recipe.family)}
 
     @dg.asset(
         key=model_key(recipe),
@@ -61,7 +65,7 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
             f"{recipe.description or 'model'}\n\nRecipe `{recipe.file}` ({recipe.level}): "
             f"{algo.description}. Tracked in MLflow and registered as `{recipe.registered_model}`.",
         ),
-        kinds={"mlflow", KINDS[algo.flavor]},
+        kinds={"mlflow", *kinds},
         code_version=recipe.version,
         tags=_tags(recipe),
         metadata={"recipe_file": recipe.file, "registered_model": recipe.registered_model},
@@ -91,7 +95,10 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
                 "recipe_version": result.recipe_version,
                 "data_version": result.data_version,
                 "code_version": result.code_version,
-                "algorithm": recipe.algorithm,
+                "algorithm": result.algorithm,
+                "candidates": dg.MetadataValue.md(_candidates_table(result.candidates))
+                if len(result.candidates) > 1
+                else result.algorithm,
                 "device": result.device,
                 "dagster/row_count": result.rows,
                 "train_rows": result.train_rows,
@@ -109,6 +116,14 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
         )
 
     return _model
+
+
+def _candidates_table(candidates: dict[str, dict[str, float]]) -> str:
+    metrics = sorted({k for values in candidates.values() for k in values})[:8]
+    rows = [
+        [name, *(markdown.number(values.get(m), 4) for m in metrics)] for name, values in candidates.items()
+    ]
+    return markdown.table(["algorithm", *metrics], rows)
 
 
 def _outcomes_table(outcomes) -> str:

@@ -1,8 +1,9 @@
-"""Reading a recipe's rows from the warehouse and shaping them into model frames.
+"""Reading a recipe's rows from the warehouse and shaping them into its family's model frame.
 
-Columns are checked against the warehouse's catalog before any row is read, so a recipe that
-names a missing column fails with the recipe file, the field and the tables searched. Rows come
-through ``COPY ... TO STDOUT`` into pandas, the fastest path from Postgres at a million rows.
+The roles are checked against the table before any row is read: a column that is not there, or is
+of a type its role cannot use (a text price, a date target), fails with the recipe file, the field
+and the tables searched. Rows come through ``COPY ... TO STDOUT`` into pandas, the fastest path
+from PostgreSQL at a million rows.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import pandas as pd
 from psycopg import sql
 
 from nex_assets.ml.logic import features, split
-from nex_assets.ml.logic.recipe import Recipe, RecipeError
+from nex_assets.ml.logic.algorithms import task_of
+from nex_assets.ml.logic.features import FeatureError, ModelFrame
+from nex_assets.ml.logic.frequency import Frequency, FrequencyError, resolve, to_periods
+from nex_assets.ml.logic.recipe import ROLE_FEATURES, Recipe, RecipeError
 
-# Newest periods that make up the "current" frame drift monitoring compares with the reference.
-CURRENT_WEEKS = 13
+NUMERIC_TYPES = {"smallint", "integer", "bigint", "numeric", "real", "double precision"}
+DATE_TYPES = {"date", "timestamp without time zone", "timestamp with time zone"}
+# Roles whose columns must hold numbers.
+NUMERIC_ROLES = ("price", "cost", "reference_price")
 
 
 def _table_columns(conn, table: str) -> dict[str, str]:
@@ -31,8 +37,51 @@ def _table_columns(conn, table: str) -> dict[str, str]:
     return dict(rows)
 
 
-def _sources(conn, recipe: Recipe, wanted: list[str]) -> dict[str, tuple[int, str]]:
-    """Which table (by position) and type each wanted column comes from; errors name the field."""
+@dataclass
+class Columns:
+    """Where each wanted column comes from (table position) and its PostgreSQL type."""
+
+    sources: dict[str, tuple[int, str]]
+    available: list[str]
+
+    def kind(self, column: str) -> str:
+        return self.sources[column][1]
+
+    @property
+    def dates(self) -> set[str]:
+        return {c for c, (_, t) in self.sources.items() if t in DATE_TYPES}
+
+
+def _field(recipe: Recipe, column: str) -> str:
+    """The recipe field that names ``column``, for error messages."""
+    if column == recipe.target:
+        return "target"
+    for role, value in recipe.roles.model_dump().items():
+        if value == column or (isinstance(value, list) and column in value):
+            return f"roles.{role}"
+    return "features"
+
+
+def feature_columns(recipe: Recipe, available: list[str]) -> list[str]:
+    """The listed features, or every column no role uses when the recipe lists none."""
+    if recipe.features or recipe.family in ROLE_FEATURES:
+        return list(recipe.features)
+    used = {recipe.target, *recipe.roles.columns(), recipe.split_column}
+    return [c for c in available if c not in used]
+
+
+def wanted_columns(recipe: Recipe, available: list[str]) -> list[str]:
+    roles = recipe.roles
+    wanted = [*roles.columns(), recipe.target, *feature_columns(recipe, available)]
+    if recipe.split_column:
+        wanted.append(recipe.split_column)
+    if recipe.family == "next_best_action" and roles.shape == "wide":
+        prefixes = tuple(f"{a}_" for a in roles.option_attributes)
+        wanted += [c for c in available if c.startswith(prefixes)]
+    return list(dict.fromkeys(wanted))
+
+
+def resolve_columns(conn, recipe: Recipe) -> Columns:
     tables = [_table_columns(conn, t) for t in recipe.tables]
     for t, cols in zip(recipe.tables, tables, strict=True):
         if not cols:
@@ -43,27 +92,54 @@ def _sources(conn, recipe: Recipe, wanted: list[str]) -> dict[str, tuple[int, st
         for key in join.using:
             if key not in cols:
                 raise RecipeError(f"{recipe.file}: joins: {join.table} has no column `{key}` to join on")
-    found = {}
-    for col in wanted:
+    available = list(dict.fromkeys(c for cols in tables for c in cols))
+    found: dict[str, tuple[int, str]] = {}
+    for col in wanted_columns(recipe, available):
         for i, cols in enumerate(tables):
             if col in cols:
                 found[col] = (i, cols[col])
                 break
         else:
-            field = "target" if col == recipe.target else "features"
             raise RecipeError(
-                f"{recipe.file}: {field}: column `{col}` is in none of {', '.join(recipe.tables)}"
+                f"{recipe.file}: {_field(recipe, col)}: column `{col}` is in none of "
+                f"{', '.join(recipe.tables)}"
             )
-    return found
+    columns = Columns(found, available)
+    check_types(recipe, columns)
+    return columns
 
 
-def load_rows(conn, recipe: Recipe, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    wanted = features.input_columns(recipe.family, recipe.features, recipe.target, extra)
-    sources = _sources(conn, recipe, wanted)
+def check_types(recipe: Recipe, columns: Columns) -> None:
+    """Roles that need numbers get numbers; a target is what its family can learn."""
+    roles = recipe.roles
+    for role in NUMERIC_ROLES:
+        column = getattr(roles, role)
+        if column and columns.kind(column) not in NUMERIC_TYPES:
+            raise RecipeError(
+                f"{recipe.file}: roles.{role}: `{column}` is {columns.kind(column)}; "
+                f"a {role} must be a number"
+            )
+    numeric_target = recipe.family in ("regression", "scoring", "forecasting", "pricing")
+    kind = columns.kind(recipe.target)
+    if numeric_target and kind not in NUMERIC_TYPES:
+        raise RecipeError(
+            f"{recipe.file}: target: `{recipe.target}` is {kind}; family {recipe.family} predicts a number "
+            "(use classification for categories)"
+        )
+    if roles.time and columns.kind(roles.time) not in NUMERIC_TYPES | DATE_TYPES | {
+        "text",
+        "character varying",
+    }:
+        raise RecipeError(
+            f"{recipe.file}: roles.time: `{roles.time}` ({columns.kind(roles.time)}) is not a time"
+        )
+
+
+def load_rows(conn, recipe: Recipe) -> tuple[pd.DataFrame, Columns]:
+    columns = resolve_columns(conn, recipe)
     aliases = [sql.Identifier(f"t{i}") for i in range(len(recipe.tables))]
     select = []
-    for col in wanted:
-        i, kind = sources[col]
+    for col, (i, kind) in columns.sources.items():
         ref = sql.SQL("{}.{}").format(aliases[i], sql.Identifier(col))
         # COPY writes booleans as t/f; integers read back unambiguously.
         select.append(sql.SQL("{}::int as {}").format(ref, sql.Identifier(col)) if kind == "boolean" else ref)
@@ -86,63 +162,140 @@ def load_rows(conn, recipe: Recipe, extra: tuple[str, ...] = ()) -> pd.DataFrame
         for block in cp:
             buffer.write(block)
     buffer.seek(0)
-    text_cols = {c for c, (_, kind) in sources.items() if kind in {"text", "character varying", "date"}}
-    rows = pd.read_csv(buffer, dtype={c: str for c in text_cols}, keep_default_na=True)
+    text = {c for c, (_, kind) in columns.sources.items() if kind not in NUMERIC_TYPES and kind != "boolean"}
+    rows = pd.read_csv(buffer, dtype={c: str for c in text}, keep_default_na=True)
     if rows.empty:
         raise RecipeError(f"{recipe.file}: input: {recipe.input} has no rows")
-    return rows
+    return rows, columns
 
 
-@dataclass
-class Prepared:
-    """A recipe's model frame and the columns the model takes."""
-
-    frame: pd.DataFrame
-    columns: list[str]
-
-
-def prepare(conn, recipe: Recipe, extra: tuple[str, ...] = ()) -> Prepared:
-    rows = load_rows(conn, recipe, extra)
-    return shape(recipe, rows)
+def frequency_of(recipe: Recipe, rows: pd.DataFrame) -> Frequency | None:
+    if not recipe.roles.time:
+        return None
+    try:
+        return resolve(to_periods(rows[recipe.roles.time]), recipe.roles.frequency)
+    except FrequencyError as exc:
+        raise RecipeError(f"{recipe.file}: roles.time: `{recipe.roles.time}`: {exc}") from exc
 
 
-def shape(recipe: Recipe, rows: pd.DataFrame) -> Prepared:
-    frame = features.build(recipe.family, rows, recipe.features, recipe.target)
+def shape(recipe: Recipe, rows: pd.DataFrame, columns: Columns) -> ModelFrame:
+    """The family's model frame from the rows; role problems found in the data name the field."""
+    roles = recipe.roles
+    try:
+        if recipe.family in ("regression", "classification", "scoring"):
+            chosen = feature_columns(recipe, columns.available)
+            if not recipe.features:
+                # Listed by nobody: leave out row keys (a value per row teaches a model nothing).
+                chosen = [c for c in chosen if not _row_key(rows[c])]
+            frame = features.tabular(rows, chosen, recipe.target, task_of(recipe.family), columns.dates)
+        elif recipe.family == "forecasting":
+            frame = features.forecasting(
+                rows, recipe.target, roles.time, roles.series, roles.covariates, frequency_of(recipe, rows)
+            )
+        elif recipe.family == "pricing":
+            frame = features.pricing(
+                rows,
+                recipe.target,
+                roles.price,
+                roles.reference_price,
+                roles.groups,
+                roles.entities,
+                roles.controls,
+                roles.time,
+                frequency_of(recipe, rows),
+            )
+        else:
+            frame = features.choice(
+                rows,
+                recipe.target,
+                roles.entity,
+                roles.action,
+                roles.shape,
+                roles.context,
+                roles.action_features,
+                roles.option_attributes,
+                order=[roles.time] if roles.time else roles.id,
+            )
+    except (FeatureError, FrequencyError) as exc:
+        raise RecipeError(f"{recipe.file}: {exc}") from exc
+    keep = [c for c in [*roles.id, roles.entity, recipe.split_column] if c and c in rows.columns]
+    for c in keep:
+        if c not in frame.data:
+            frame.data[c] = rows[c].to_numpy() if len(rows) == len(frame.data) else np.nan
     check_target(recipe, frame)
-    columns = features.model_columns(recipe.family, recipe.features)
-    # Numbers enter models as floats: an integer column in an MLflow signature rejects the missing
-    # values a later batch may hold.
-    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
-    frame[numeric] = frame[numeric].astype(float)
-    return Prepared(frame, columns)
+    return frame
 
 
-def check_target(recipe: Recipe, frame: pd.DataFrame) -> None:
-    values = frame[recipe.target].dropna()
+def _row_key(values: pd.Series) -> bool:
+    """A column with a different value on every row that is not a measurement (text or whole
+    numbers): an identifier."""
+    if values.nunique(dropna=True) < len(values) or len(values) < 20:
+        return False
+    if pd.api.types.is_float_dtype(values):
+        return bool(np.allclose(values.dropna(), np.round(values.dropna())))
+    return True
+
+
+def check_target(recipe: Recipe, frame: ModelFrame) -> None:
+    values = frame.data[frame.target].dropna()
     if values.nunique() < 2:
         shown = values.iloc[0] if len(values) else "no value"
         raise RecipeError(
             f"{recipe.file}: target: `{recipe.target}` has a single value ({shown}) in {recipe.input}; "
             "there is nothing to learn"
         )
+    if len(frame.data) < 10:
+        raise RecipeError(f"{recipe.file}: input: {len(frame.data)} usable rows; a model needs at least 10")
 
 
-def holdout_mask(recipe: Recipe, frame: pd.DataFrame) -> np.ndarray:
-    """Holdout rows for time and group splits; none for k-fold, whose holdouts are the folds."""
+def prepare(conn, recipe: Recipe) -> ModelFrame:
+    rows, columns = load_rows(conn, recipe)
+    return shape(recipe, rows, columns)
+
+
+@dataclass
+class Split:
+    """A model frame cut into the rows a model learns from and the rows it is judged on (none for
+    k-fold recipes, judged out of fold)."""
+
+    frame: ModelFrame
+    train: ModelFrame
+    holdout: ModelFrame | None
+
+
+def _subset(frame: ModelFrame, mask: np.ndarray) -> ModelFrame:
+    return ModelFrame(
+        frame.data[mask].reset_index(drop=True), frame.columns, frame.categorical, frame.target, frame.info
+    )
+
+
+def cut(recipe: Recipe, frame: ModelFrame) -> Split:
+    """The holdout of the recipe's split, along the column its kind defaults to."""
     if recipe.split.kind == "kfold":
-        return np.zeros(len(frame), dtype=bool)
+        return Split(frame, frame, None)
+    column = recipe.split_column
+    if recipe.family == "forecasting" and recipe.split.kind == "time":
+        column = features.PERIOD
     try:
-        return split.holdout_mask(frame, recipe.split)
+        mask = split.holdout_mask(frame.data, recipe.split, column)
     except (KeyError, ValueError) as exc:
         raise RecipeError(f"{recipe.file}: split: {exc}") from exc
+    return Split(frame, _subset(frame, ~mask), _subset(frame, mask))
 
 
-def current_frame(conn, recipe: Recipe, weeks: int = CURRENT_WEEKS) -> pd.DataFrame:
-    """The newest model frame: the last ``weeks`` weeks for weekly recipes, every row otherwise.
-    Holds the model columns and the target, as the reference snapshot does."""
-    prepared = prepare(conn, recipe)
-    frame = prepared.frame
-    if "week_start" in frame:
-        newest = np.sort(frame["week_start"].unique())[-weeks:]
-        frame = frame[frame["week_start"].isin(newest)]
-    return frame[[*prepared.columns, recipe.target]].reset_index(drop=True)
+def current_frame(conn, recipe: Recipe, periods: int | None = None, seen=None) -> pd.DataFrame:
+    """The newest model frame for drift: the last ``periods`` periods along the recipe's time column
+    (a year of periods by default); without one, the rows whose fingerprint is not in ``seen`` (the
+    champion's training rows), or every row when there are no fingerprints. Holds the model columns
+    and the target, as the reference snapshot does."""
+    frame = prepare(conn, recipe)
+    data = frame.data
+    time = features.PERIOD if features.PERIOD in data else recipe.roles.time
+    if time and time in data:
+        when = to_periods(data[time]) if time != features.PERIOD else data[time]
+        freq = frame.info.get("season") or 12
+        newest = np.sort(when.unique())[-(periods or max(int(freq), 4)) :]
+        data = data[when.isin(newest).to_numpy()]
+    elif seen is not None:
+        data = data[~np.isin(features.fingerprints(frame), seen)]
+    return data[[*frame.columns, frame.target]].reset_index(drop=True)

@@ -1,9 +1,9 @@
 """Evaluating a registered candidate with its recipe's packs, and moving ``champion`` only on a pass.
 
-The candidate is loaded back from the registry and scored on the holdout: a version that cannot be
-loaded or scored fails right there and never gets the alias. The current champion is scored on the
-same holdout for the packs' champion comparisons. Outcomes go to ``nex.evaluation_results`` (one
-row per criterion), to the candidate's MLflow run, and to the version's tags.
+Read top to bottom: measure the candidate (loaded back from the registry: a version that cannot be
+loaded or scored fails right there), measure the champion on the same holdout, judge every pack,
+decide (``logic/decision.py``, pure), record, promote. Outcomes go to ``nex.evaluation_results``
+(one row per criterion), to the candidate's MLflow run, and to the version's tags.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from nex_assets.core import db as nexdb
 from nex_assets.core import env
 from nex_assets.ml import data, registry, training
+from nex_assets.ml.logic.decision import Decision, decide
 from nex_assets.ml.logic.packs import Metrics, Outcome, judge
 from nex_assets.ml.logic.recipe import Recipe
 from nex_assets.ml.recipes import recipe_packs
@@ -38,8 +39,69 @@ class EvaluationResult:
     reason: str
 
 
-def _failure(pack: str, criterion: str, reason: str) -> Outcome:
-    return Outcome(pack, "-", criterion, "-", None, None, "must succeed", False, False, reason)
+@dataclass
+class Setting:
+    """What every measurement of one evaluation shares: the recipe's rows cut as in training, the
+    planted truth if any, the slices the packs judge."""
+
+    recipe: Recipe
+    parts: data.Split
+    truth: dict | None
+    slices: list[str]
+
+
+def measure_version(setting: Setting, version: str, outcomes: list[Outcome]) -> Metrics | None:
+    """The candidate's metrics, or None (with a failure outcome) when it does not load or score."""
+    recipe, name = setting.recipe, setting.recipe.registered_model
+    try:
+        model = registry.load(name, version)
+        oof = None
+        if recipe.split.kind == "kfold":
+            # k-fold recipes are judged on out-of-fold predictions of the same algorithm; the
+            # registered version still has to load and score every row.
+            algorithm = registry.version_tags(name, version).get("nex.algorithm", recipe.algorithm)
+            oof = training.out_of_fold(recipe, algorithm, setting.parts.frame)
+            if not np.all(np.isfinite(np.asarray(model.predict(setting.parts.frame.X), dtype=float))):
+                raise ValueError("the registered model gives non-finite scores")
+        return training.measure_model(recipe, model, setting.parts, setting.truth, setting.slices, oof)
+    except Exception as exc:  # whatever stops a version from loading or scoring keeps it out
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        outcomes.append(
+            Outcome.failure("registry", "loads_and_scores", f"version {version} failed: {detail}")
+        )
+        return None
+
+
+def measure_champion(
+    setting: Setting, champion: str | None, version: str, outcomes: list[Outcome]
+) -> Metrics | None:
+    """The champion on the same rows, for the packs' champion comparisons; None when there is none
+    to compare with (and a note saying why when it exists but cannot be compared)."""
+    if champion is None or champion == version:
+        return None
+    if setting.recipe.split.kind == "kfold":
+        # Out-of-fold scores belong to a recipe, not to a fitted model: there is nothing to score the
+        # champion against fairly, so champion criteria see no champion (and say so).
+        outcomes.append(
+            Outcome.note(
+                "registry",
+                "champion_comparison",
+                f"k-fold recipe: champion v{champion} is not re-scored; champion criteria are skipped",
+            )
+        )
+        return None
+    try:
+        model = registry.load(setting.recipe.registered_model, champion)
+        return training.measure_model(setting.recipe, model, setting.parts, setting.truth, [])
+    except Exception as exc:  # a champion that no longer loads cannot block its successor
+        outcomes.append(
+            Outcome.note(
+                "registry",
+                "champion_loads",
+                f"champion version {champion} could not be scored ({type(exc).__name__}); no comparison",
+            )
+        )
+        return None
 
 
 def evaluate(
@@ -50,116 +112,59 @@ def evaluate(
     project_dir: Path | None = None,
 ) -> EvaluationResult:
     name = recipe.registered_model
-    client = registry.client()
-    run_id = client.get_model_version(name, version).run_id
     packs = recipe_packs(recipe)
-    slices = training.slice_columns(recipe)
     with nexdb.connect() as conn:
-        prepared = data.prepare(conn, recipe, slices)
-    frame, columns = prepared.frame, prepared.columns
-    holdout = data.holdout_mask(recipe, frame)
-    train_frame = frame[~holdout] if holdout.any() else frame
-    scored = frame if recipe.split.kind == "kfold" else frame[holdout]
-    truth = training.ground_truth(recipe, project_dir or env.project_dir())
+        frame = data.prepare(conn, recipe)
+    setting = Setting(
+        recipe,
+        data.cut(recipe, frame),
+        training.ground_truth(recipe, project_dir or env.project_dir()),
+        training.slice_columns(recipe),
+    )
     before = registry.champion_version(name)
     outcomes: list[Outcome] = []
-    oof = None
-    try:
-        candidate = registry.predictor(registry.load(name, version))
-        # k-fold recipes are judged on out-of-fold predictions of the same recipe; the registered
-        # version still has to load and score every row.
-        oof = training.out_of_fold(recipe, frame, columns) if recipe.split.kind == "kfold" else None
-        metrics = training.family_metrics(
-            recipe, candidate, train_frame, scored, columns, truth, list(slices), oof
-        )
-        if oof is not None:
-            loaded = candidate(frame[columns])
-            if not np.all(np.isfinite(loaded)):
-                raise ValueError("the registered model gives non-finite scores")
-    except Exception as exc:
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        outcomes.append(_failure("registry", "loads_and_scores", f"version {version} failed: {detail}"))
-        metrics = None
-    champion_metrics = None
-    if metrics is not None and before is not None and before != version and oof is not None:
-        # Out-of-fold scores belong to a recipe, not to a fitted model: there is nothing to score the
-        # champion against fairly, so champion criteria see no champion (and say so).
-        outcomes.append(
-            Outcome(
-                "registry",
-                "-",
-                "champion_comparison",
-                "-",
-                None,
-                None,
-                "informational",
-                True,
-                True,
-                f"k-fold recipe: champion v{before} is not re-scored; champion criteria are skipped",
-            )
-        )
-    elif metrics is not None and before is not None and before != version:
-        try:
-            champion = registry.predictor(registry.load(name, before))
-            champion_metrics = training.family_metrics(
-                recipe,
-                champion,
-                train_frame,
-                scored,
-                columns,
-                truth,
-                [],
-                None if oof is None else champion(frame[columns]),
-            )
-        except Exception as exc:
-            # A champion that no longer loads cannot block its successor; the comparison is skipped.
-            champion_metrics = None
-            outcomes.append(
-                Outcome(
-                    "registry",
-                    "-",
-                    "champion_loads",
-                    "-",
-                    None,
-                    None,
-                    "informational",
-                    True,
-                    True,
-                    f"champion version {before} could not be scored ({type(exc).__name__}); no comparison",
-                )
-            )
+    metrics = measure_version(setting, version, outcomes)
+    champion_metrics = measure_champion(setting, before, version, outcomes) if metrics else None
     if metrics is not None:
         for pack in packs:
             outcomes += judge(pack, metrics, champion_metrics)
-    promoted = metrics is not None and all(o.passed for o in outcomes)
-    failing = [f"{o.pack}/{o.criterion}: {o.reason}" for o in outcomes if not o.passed]
-    reason = "all packs passed" if promoted else "; ".join(failing)
-    _record(recipe, name, version, run_id, outcomes, promoted, dagster_run_id)
-    _log_to_mlflow(client, run_id, metrics, outcomes, promoted)
-    registry.tag(
-        name,
-        version,
-        {
-            "nex.status": "champion" if promoted else "rejected",
-            "nex.evaluation": "passed" if promoted else "failed",
-            "nex.evaluation_reason": reason,
-            "nex.evaluation_packs": ",".join(f"{p.name}@{p.version}" for p in packs),
-        },
-    )
-    if promoted:
-        registry.promote(name, version)
+    decision = decide(outcomes, measured=metrics is not None)
+    run_id = registry.client().get_model_version(name, version).run_id
+    record(recipe, version, run_id, outcomes, decision, dagster_run_id)
+    log_to_mlflow(run_id, metrics, outcomes, decision)
+    apply(recipe, version, decision, packs, before)
     return EvaluationResult(
         model_name=name,
         version=version,
         run_id=run_id,
-        promoted=promoted,
+        promoted=decision.promote,
         champion_before=before,
-        champion_after=version if promoted else before,
+        champion_after=version if decision.promote else before,
         metrics=metrics,
         champion_metrics=champion_metrics,
         outcomes=outcomes,
-        reason=reason,
+        reason=decision.reason,
     )
+
+
+def apply(recipe: Recipe, version: str, decision: Decision, packs, before: str | None) -> None:
+    """Tags the version with the decision and, on a pass, moves the alias; only the champion carries
+    the champion status, so the former one is marked as replaced."""
+    name = recipe.registered_model
+    registry.tag(
+        name,
+        version,
+        {
+            "nex.status": decision.status,
+            "nex.evaluation": "passed" if decision.promote else "failed",
+            "nex.evaluation_reason": decision.reason,
+            "nex.evaluation_packs": ",".join(f"{p.name}@{p.version}" for p in packs),
+        },
+    )
+    if decision.promote:
+        registry.promote(name, version)
+        if before is not None and before != version:
+            registry.tag(name, before, {"nex.status": f"replaced by version {version}"})
 
 
 RESULT_COLUMNS = (
@@ -184,13 +189,15 @@ RESULT_COLUMNS = (
 )
 
 
-def _record(recipe, name, version, run_id, outcomes, promoted, dagster_run_id) -> None:
+def record(
+    recipe: Recipe, version: str, run_id, outcomes: list[Outcome], decision: Decision, dagster_run_id
+) -> None:
     rows = [
         (
             recipe.dataset,
             recipe.name,
             recipe.version,
-            name,
+            recipe.registered_model,
             version,
             run_id,
             o.pack,
@@ -203,7 +210,7 @@ def _record(recipe, name, version, run_id, outcomes, promoted, dagster_run_id) -
             o.passed,
             o.skipped,
             o.reason,
-            promoted,
+            decision.promote,
             dagster_run_id,
         )
         for o in outcomes
@@ -216,13 +223,14 @@ def _record(recipe, name, version, run_id, outcomes, promoted, dagster_run_id) -
         )
 
 
-def _log_to_mlflow(client, run_id, metrics: Metrics | None, outcomes: list[Outcome], promoted: bool) -> None:
+def log_to_mlflow(run_id, metrics: Metrics | None, outcomes: list[Outcome], decision: Decision) -> None:
     from mlflow.entities import Metric
 
     if not run_id:
         return
+    client = registry.client()
     now = int(time.time() * 1000)
-    batch = [Metric("evaluation.promoted", float(promoted), now, 0)]
+    batch = [Metric("evaluation.promoted", float(decision.promote), now, 0)]
     if metrics is not None:
         batch += [
             Metric(f"evaluation.{k}", float(v), now, 0)
@@ -230,18 +238,10 @@ def _log_to_mlflow(client, run_id, metrics: Metrics | None, outcomes: list[Outco
             if v is not None and np.isfinite(v)
         ]
     client.log_batch(run_id, metrics=batch)
-    client.log_text(
-        run_id,
-        json.dumps(
-            {
-                "promoted": promoted,
-                "metrics": None
-                if metrics is None
-                else {"overall": metrics.overall, "slices": metrics.slices},
-                "outcomes": [o.as_dict() for o in outcomes],
-            },
-            indent=2,
-            default=float,
-        ),
-        f"evaluation/evaluation_{now}.json",
-    )
+    summary = {
+        "promoted": decision.promote,
+        "reason": decision.reason,
+        "metrics": None if metrics is None else {"overall": metrics.overall, "slices": metrics.slices},
+        "outcomes": [o.as_dict() for o in outcomes],
+    }
+    client.log_text(run_id, json.dumps(summary, indent=2, default=float), f"evaluation/evaluation_{now}.json")

@@ -1,19 +1,24 @@
-"""The project's recipes and evaluation packs, read from ``recipes/`` and ``evaluation_packs/``."""
+"""The project's recipes and evaluation packs, read from ``recipes/`` and ``evaluation_packs/``, and
+the default hyperparameters of each algorithm (``recipes/_algorithms.yaml``)."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from nex_assets.common.problems import Problems
+from nex_assets.common.yaml_files import read_yaml
 from nex_assets.core import env
-from nex_assets.ml.logic import algorithms, features
+from nex_assets.ml.logic import algorithms
 from nex_assets.ml.logic.packs import Pack, load_pack
 from nex_assets.ml.logic.recipe import Recipe, RecipeError, load_recipe_folder
 
+ALGORITHMS_FILE = "_algorithms.yaml"
+
 
 def load_recipes(folder: Path | None = None, problems: Problems | None = None) -> list[Recipe]:
-    """Every recipe, validated: fields, levels, algorithm and the columns its family needs. With
-    ``problems``, a bad recipe is recorded there and left out; without, it raises."""
+    """Every recipe, validated: fields, levels, roles, algorithm and packs. With ``problems``, a bad
+    recipe is recorded there and left out; without, it raises."""
     found = problems if problems is not None else Problems()
     recipes = []
     for r in load_recipe_folder(folder or env.recipes_dir(), found):
@@ -35,23 +40,18 @@ def check_packs(folder: Path | None, problems: Problems) -> None:
 
 
 def get_recipe(name: str, folder: Path | None = None) -> Recipe:
-    for r in load_recipes(folder):
+    for r in load_recipes(folder, Problems()):
         if r.name == name:
             return r
     raise RecipeError(f"no recipe named {name} in {folder or env.recipes_dir()}")
 
 
 def check_static(recipe: Recipe) -> None:
-    """What can be checked without data: the algorithm and the columns the family cannot do without."""
+    """What can be checked without data: the algorithm fits the family."""
     try:
         algorithms.get(recipe.algorithm, recipe.family)
     except algorithms.AlgorithmError as exc:
         raise RecipeError(f"{recipe.file}: algorithm: {exc}") from exc
-    missing = [c for c in features.REQUIRED[recipe.family] if c not in recipe.features]
-    if missing:
-        raise RecipeError(
-            f"{recipe.file}: features: family {recipe.family} needs {', '.join(missing)} among the features"
-        )
 
 
 def recipe_packs(recipe: Recipe, folder: Path | None = None) -> list[Pack]:
@@ -66,3 +66,22 @@ def recipe_packs(recipe: Recipe, folder: Path | None = None) -> list[Pack]:
             )
         packs.append(pack)
     return packs
+
+
+def algorithm_defaults(folder: Path | None = None) -> dict[str, dict]:
+    """Default hyperparameters per algorithm, under every recipe's own."""
+    return _algorithm_defaults(str((folder or env.recipes_dir()) / ALGORITHMS_FILE))
+
+
+@cache
+def _algorithm_defaults(path: str) -> dict[str, dict]:
+    file = Path(path)
+    if not file.exists():
+        return {}
+    data = read_yaml(file, RecipeError) or {}
+    unknown = sorted(set(data) - set(algorithms.ALGORITHMS))
+    if unknown:
+        raise RecipeError(
+            f"{file}: unknown algorithms {unknown}; known: {', '.join(sorted(algorithms.ALGORITHMS))}"
+        )
+    return data

@@ -1,7 +1,8 @@
 """The training snapshot each run logs, read back for drift monitoring.
 
 Every training run logs ``reference/reference.parquet``: the model columns, the target and the
-model's prediction for (at most 50k sampled) training rows.
+model's prediction for (at most 50k sampled) training rows; a recipe without a time column also
+logs ``reference/row_hashes.npy``, the fingerprints of every training row.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from nex_assets.ml import registry
 from nex_assets.ml.recipes import get_recipe
 
 REFERENCE_ARTIFACT = "reference/reference.parquet"
+ROW_HASHES_ARTIFACT = "reference/row_hashes.npy"
 
 
 def reference_run(dataset: str, recipe: str, alias: str = registry.CHAMPION) -> str:
@@ -35,3 +37,21 @@ def load_reference(dataset: str, recipe: str, alias: str = registry.CHAMPION) ->
             run_id=run_id, artifact_path=REFERENCE_ARTIFACT, dst_path=tmp
         )
         return pd.read_parquet(Path(path))
+
+
+def load_row_hashes(dataset: str, recipe: str, alias: str = registry.CHAMPION):
+    """The training rows' fingerprints, or None where the run logged none (a recipe with a time
+    column, or a version trained before fingerprints were logged)."""
+    import mlflow.artifacts
+    import numpy as np
+    from mlflow.exceptions import MlflowException
+
+    run_id = reference_run(dataset, recipe, alias)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=ROW_HASHES_ARTIFACT, dst_path=tmp
+            )
+        except (MlflowException, OSError):
+            return None
+        return np.load(Path(path))

@@ -24,16 +24,16 @@ def champion_version(name: str) -> str | None:
 
 
 def load(name: str, version: str):
-    """The registered version as a pyfunc model; raises whatever stops it from loading."""
-    import mlflow.pyfunc
+    """The registered version as the estimator it was logged as (every recipe's model is a
+    scikit-learn-compatible estimator); raises whatever stops it from loading."""
+    import mlflow.sklearn
 
-    return mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+    client()
+    return mlflow.sklearn.load_model(f"models:/{name}/{version}")
 
 
-def predictor(model):
-    import numpy as np
-
-    return lambda frame: np.asarray(model.predict(frame), dtype=float).ravel()
+def version_tags(name: str, version: str) -> dict[str, str]:
+    return dict(client().get_model_version(name, version).tags)
 
 
 def tag(name: str, version: str, tags: dict[str, str]) -> None:

@@ -1,8 +1,17 @@
-"""Batch predictions from the ``champion`` into ``predictions.<dataset>__<recipe>``.
+"""Batch predictions from the ``champion`` into ``predictions.<dataset>__<recipe>``, one documented
+shape per family (each row also carries the model's name and version and when it was scored):
 
-Each family scores what its users act on: a recommended shelf price per sku, next week's units
-per store and sku, the best offer per customer, a score per store site. The table is replaced in
-one transaction, so readers see the previous predictions or the new ones, never a mix.
+- regression: the ``id`` columns (or the row number) and ``prediction``;
+- classification: the ``id`` columns, ``predicted_class`` and its ``probability``;
+- scoring: the ``id`` columns, ``score`` and ``score_rank`` (1 = best);
+- forecasting: the series keys, ``period`` and ``forecast`` for the next ``horizon`` periods (future
+  covariates carried forward from the last period, flags off);
+- pricing: per ``id`` (else entity, else group) in the newest period, the group's ``elasticity`` with its 95%
+  interval and, where there is a cost, the ``recommended_price`` that maximises margin on a grid
+  around the price, with expected units and margin;
+- next best action: per entity, the ``best_option`` and its ``probability``.
+
+The table is replaced in one transaction, so readers see the previous predictions or the new ones.
 """
 
 from __future__ import annotations
@@ -16,8 +25,12 @@ from psycopg import sql
 
 from nex_assets.core import db as nexdb
 from nex_assets.ml import data, registry
-from nex_assets.ml.logic import evaluate, features
+from nex_assets.ml.logic import features, measure
+from nex_assets.ml.logic.features import ModelFrame
+from nex_assets.ml.logic.frequency import next_periods, to_periods
 from nex_assets.ml.logic.recipe import Recipe
+
+DEFAULT_PRICE_GRID = {"low": 0.8, "high": 1.15, "steps": 36}
 
 
 class NoChampion(RuntimeError):
@@ -33,90 +46,159 @@ class ScoreResult:
     frame: pd.DataFrame
 
 
-def _pricing(recipe: Recipe, predict, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Margin over a grid of shelf prices, summed over the stores that sell each sku in the newest week."""
-    grid = recipe.hyperparameters.get("price_grid", {"low": 0.8, "high": 1.15, "steps": 36})
-    multipliers = np.linspace(float(grid["low"]), float(grid["high"]), int(grid["steps"]))
-    latest = frame[frame["week_start"] == frame["week_start"].max()].copy()
-    for flag in ("promo", "holiday"):
-        if flag in latest:
-            latest[flag] = 0.0
-    elasticity = evaluate.elasticities(predict, latest[columns], latest["category"])
-    results = []
-    for m in multipliers:
-        X = latest[columns].assign(log_price_ratio=np.log(m))
-        units = np.clip(np.exp(np.asarray(predict(X), dtype=float)) - 0.5, 0, None)
-        price = latest["base_price"].astype(float) * m
-        results.append(
-            latest[["sku", "category", "base_price", "unit_cost"]].assign(
-                multiplier=m,
-                price=price,
-                units=units,
-                margin=(price - latest["unit_cost"].astype(float)) * units,
-            )
-        )
-    scored = (
-        pd.concat(results)
-        .groupby(["sku", "category", "base_price", "unit_cost", "multiplier"], as_index=False)[
-            ["units", "margin"]
-        ]
-        .sum()
-    )
-    best = scored.loc[scored.groupby("sku")["margin"].idxmax()].reset_index(drop=True)
-    at_shelf = scored.loc[(scored["multiplier"] - 1.0).abs().groupby(scored["sku"]).idxmin()].set_index("sku")
-    return pd.DataFrame(
-        {
-            "sku": best["sku"],
-            "category": best["category"],
-            "base_price": best["base_price"].astype(float),
-            "unit_cost": best["unit_cost"].astype(float),
-            "recommended_price": (best["base_price"].astype(float) * best["multiplier"]).round(2),
-            "expected_weekly_units": best["units"].round(2),
-            "expected_weekly_margin": best["margin"].round(2),
-            "margin_at_shelf_price": best["sku"].map(at_shelf["margin"]).round(2),
-            "elasticity": best["category"].map(elasticity).round(4),
-        }
+def _ids(recipe: Recipe, frame: ModelFrame) -> pd.DataFrame:
+    keys = [c for c in recipe.roles.id if c in frame.data]
+    if keys:
+        return frame.data[keys].reset_index(drop=True)
+    return pd.DataFrame({"row_number": np.arange(1, len(frame.data) + 1)})
+
+
+def regression(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
+    return _ids(recipe, frame).assign(prediction=np.asarray(model.predict(frame.X), dtype=float).round(6))
+
+
+def classification(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
+    proba = np.asarray(model.predict_proba(frame.X), dtype=float)
+    classes = np.array([str(c) for c in model.classes_])
+    return _ids(recipe, frame).assign(
+        predicted_class=classes[np.argmax(proba, axis=1)], probability=proba.max(axis=1).round(6)
     )
 
 
-def _forecasting(recipe: Recipe, predict, rows: pd.DataFrame) -> pd.DataFrame:
-    """Next week's units per store and sku at shelf price without promotion (the plan not yet known)."""
-    last = rows.sort_values("week_start").groupby(["store_id", "sku"], as_index=False).tail(1).copy()
-    next_week = (pd.to_datetime(last["week_start"]) + pd.Timedelta(days=7)).dt.strftime("%Y-%m-%d")
-    future = last.assign(week_start=next_week.to_numpy())
-    future[recipe.target] = np.nan
-    for flag in ("promo", "holiday"):
-        if flag in future:
-            future[flag] = 0
-    if "price" in future and "base_price" in future:
-        future["price"] = future["base_price"]
-    frame = features.forecasting(pd.concat([rows, future], ignore_index=True), recipe.features, recipe.target)
-    frame = frame[frame["week_start"].isin(set(next_week))]
-    columns = features.model_columns_forecasting(recipe.features)
-    X = frame[columns].astype(float)
-    return pd.DataFrame(
-        {
-            "week_start": frame["week_start"].to_numpy(),
-            "store_id": frame["store_id"].to_numpy(),
-            "sku": frame["sku"].to_numpy(),
-            "forecast_units": np.clip(np.asarray(predict(X), dtype=float), 0, None).round(2),
-        }
-    )
-
-
-def _next_best_action(predict, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    grid = evaluate.offer_grid(frame, columns)
-    grid["acceptance_probability"] = np.asarray(predict(grid[columns]), dtype=float)
-    grid = grid.sort_values(["customer_id", "acceptance_probability"], ascending=[True, False])
-    best = grid.groupby("customer_id", as_index=False).head(1)
-    return best[["customer_id", "offer_id", "acceptance_probability"]].round(4).reset_index(drop=True)
-
-
-def _location(predict, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    score = np.asarray(predict(frame[columns]), dtype=float)
-    out = pd.DataFrame({"store_id": frame["store_id"].to_numpy(), "predicted_revenue": score.round(2)})
-    out["score_rank"] = out["predicted_revenue"].rank(ascending=False, method="first").astype(int)
+def scoring(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
+    out = _ids(recipe, frame).assign(score=np.asarray(model.predict(frame.X), dtype=float).round(6))
+    out["score_rank"] = out["score"].rank(ascending=False, method="first").astype(int)
     return out.sort_values("score_rank").reset_index(drop=True)
+
+
+def forecasting(recipe: Recipe, model, rows: pd.DataFrame) -> pd.DataFrame:
+    """The next ``horizon`` periods of every series, one at a time: each forecast becomes the lag
+    of the next."""
+    roles = recipe.roles
+    freq = data.frequency_of(recipe, rows)
+    series = roles.series
+    history = rows.copy()
+    history[features.PERIOD] = to_periods(history[roles.time])
+    # Future rows cannot be written in every spelling a time column has (fractional years, week
+    # labels): history and future both carry the period itself, which ``to_periods`` reads as is.
+    history[roles.time] = history[features.PERIOD]
+    origin = history[features.PERIOD].min()
+    last = (
+        history.sort_values(features.PERIOD).groupby(series, sort=False).tail(1)
+        if series
+        else history.sort_values(features.PERIOD).tail(1)
+    )
+    out = []
+    for period in next_periods(history[features.PERIOD].max(), freq, roles.horizon):
+        future = last.copy()
+        future[features.PERIOD] = period
+        future[roles.time] = period
+        future[recipe.target] = np.nan
+        for c in roles.covariates:
+            if c in future and set(pd.unique(future[c].dropna())) <= {0, 1}:
+                future[c] = 0
+        combined = pd.concat(
+            [history.drop(columns=[features.PERIOD]), future.drop(columns=[features.PERIOD])],
+            ignore_index=True,
+        )
+        frame = features.forecasting(
+            combined, recipe.target, roles.time, series, roles.covariates, freq, origin
+        )
+        step = frame.data[frame.data[features.PERIOD] == period]
+        forecast = np.clip(np.asarray(model.predict(step[frame.columns]), dtype=float), 0, None)
+        step = step.assign(**{recipe.target: forecast})
+        keep = [*series, recipe.target]
+        future = (
+            future.drop(columns=[recipe.target]).merge(step[keep], on=series, how="left")
+            if series
+            else future.assign(**{recipe.target: forecast})
+        )
+        history = pd.concat([history, future], ignore_index=True)
+        out.append(step[series].assign(period=period.strftime("%Y-%m-%d"), forecast=forecast.round(4)))
+    return pd.concat(out, ignore_index=True)
+
+
+def pricing(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
+    """Per price-setting unit in the newest period."""
+    roles = recipe.roles
+    data_ = frame.data
+    if roles.time:
+        newest = to_periods(data_[roles.time])
+        data_ = data_[(newest == newest.max()).to_numpy()]
+    latest = data_.copy()
+    labels = measure.group_labels(
+        ModelFrame(latest, frame.columns, frame.categorical, frame.target, frame.info)
+    )
+    intervals = dict(
+        getattr(getattr(model, "named_steps", {}).get("model", model), "elasticities_", {}) or {}
+    )
+    found = measure.elasticities(model, latest[frame.columns], labels)
+    # The price-setting unit: the rows' ids, else the panel's entities (a store, a state), else
+    # the groups that have an elasticity each.
+    units = (
+        [c for c in roles.id if c in latest]
+        or [c for c in roles.entities if c in latest]
+        or [c for c in roles.groups if c in latest]
+    )
+    grid = recipe.hyperparameters.get("price_grid", DEFAULT_PRICE_GRID)
+    multipliers = np.linspace(float(grid["low"]), float(grid["high"]), int(grid["steps"]))
+    price = latest[roles.price].astype(float)
+    rows = []
+    for m in multipliers if roles.cost else [1.0]:
+        X = latest[frame.columns].assign(log_price=latest["log_price"] + np.log(m))
+        expected = np.clip(np.exp(np.asarray(model.predict(X), dtype=float)) - 0.5, 0, None)
+        part = latest[units].assign(multiplier=m, price=price * m, units=expected, _group=labels.to_numpy())
+        if roles.cost:
+            part["margin"] = (part["price"] - latest[roles.cost].astype(float)) * expected
+        rows.append(part)
+    scored = pd.concat(rows, ignore_index=True)
+    keys = [*units, "_group", "multiplier"] if units else ["_group", "multiplier"]
+    sums = scored.groupby(keys, as_index=False).agg(
+        price=("price", "mean"),
+        units=("units", "sum"),
+        **({"margin": ("margin", "sum")} if roles.cost else {}),
+    )
+    by = [*units, "_group"] if units else ["_group"]
+    pick = sums.loc[sums.groupby(by)["margin" if roles.cost else "units"].idxmax()].reset_index(drop=True)
+    out = pick[[*units]].copy() if units else pd.DataFrame(index=pick.index)
+    out["group"] = pick["_group"].to_numpy()
+    out["elasticity"] = out["group"].map(found).round(4)
+    se = out["group"].map({g: s for g, (_, s) in intervals.items()})
+    out["elasticity_ci_low"] = (out["elasticity"] - 1.96 * se).round(4)
+    out["elasticity_ci_high"] = (out["elasticity"] + 1.96 * se).round(4)
+    if roles.cost:
+        at_price = sums.loc[(sums["multiplier"] - 1.0).abs().groupby([sums[c] for c in by]).idxmin()]
+        current = at_price.set_index(by)["margin"]
+        out["recommended_price"] = pick["price"].round(2).to_numpy()
+        out["expected_units"] = pick["units"].round(2).to_numpy()
+        out["expected_margin"] = pick["margin"].round(2).to_numpy()
+        out["margin_at_current_price"] = np.round(
+            [current.get(tuple(r) if len(by) > 1 else r[0]) for r in pick[by].to_numpy()], 2
+        )
+    else:
+        out["current_price"] = pick["price"].round(4).to_numpy()
+        out["expected_units"] = pick["units"].round(2).to_numpy()
+    return out
+
+
+def next_best_action(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
+    roles = recipe.roles
+    if frame.info.get("shape") == "wide":
+        latest = features.next_choice(frame, roles.entity)
+        latest = latest.assign(_p=measure.positive_scores(model, latest[frame.columns]))
+        option = features.OPTION
+    else:
+        latest = measure.offer_grid(frame, roles.entity, roles.action)
+        latest = latest.assign(_p=measure.positive_scores(model, latest[frame.columns]))
+        option = roles.action
+    best = latest.sort_values([roles.entity, "_p"], ascending=[True, False]).groupby(roles.entity).head(1)
+    return pd.DataFrame(
+        {
+            roles.entity: best[roles.entity].to_numpy(),
+            "best_option": best[option].astype(str).to_numpy(),
+            "probability": best["_p"].round(4).to_numpy(),
+        }
+    )
 
 
 def score(recipe: Recipe, *, dagster_run_id: str = "") -> ScoreResult:
@@ -127,19 +209,21 @@ def score(recipe: Recipe, *, dagster_run_id: str = "") -> ScoreResult:
             f"{name} has no champion yet: no version has passed {', '.join(recipe.evaluation_packs)}; "
             f"see nex.evaluation_results for the reasons"
         )
-    predict = registry.predictor(registry.load(name, version))
+    model = registry.load(name, version)
     with nexdb.connect() as conn:
-        rows = data.load_rows(conn, recipe)
+        rows, columns = data.load_rows(conn, recipe)
     if recipe.family == "forecasting":
-        out = _forecasting(recipe, predict, rows)
+        out = forecasting(recipe, model, rows)
     else:
-        prepared = data.shape(recipe, rows)
-        if recipe.family == "pricing":
-            out = _pricing(recipe, predict, prepared.frame, prepared.columns)
-        elif recipe.family == "next_best_action":
-            out = _next_best_action(predict, prepared.frame, prepared.columns)
-        else:
-            out = _location(predict, prepared.frame, prepared.columns)
+        frame = data.shape(recipe, rows, columns)
+        writer = {
+            "regression": regression,
+            "classification": classification,
+            "scoring": scoring,
+            "pricing": pricing,
+            "next_best_action": next_best_action,
+        }[recipe.family]
+        out = writer(recipe, model, frame)
     out = out.assign(model_name=name, model_version=version, dagster_run_id=dagster_run_id)
     write(recipe.predictions_table, out)
     return ScoreResult(f"predictions.{recipe.predictions_table}", name, version, len(out), out)

@@ -1,4 +1,6 @@
-"""Training a recipe: read, shape, split, fit, then track and register the model in MLflow.
+"""Training a recipe, top to bottom: read the rows, shape the family's frame, cut the holdout, fit
+each candidate algorithm and measure it against the family's baselines, keep the best, then track
+and register it in MLflow (``tracking.log_training``).
 
 Used by the ``<dataset>/<recipe>/model`` asset and by the training benchmark, so both measure the
 same path. The run records the recipe's version (content hash), the data version (hash of the
@@ -9,30 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import time
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from nex_assets.core import env
 from nex_assets.ml import data, tracking
-from nex_assets.ml.logic import algorithms, evaluate
+from nex_assets.ml.logic import algorithms, measure, truth
+from nex_assets.ml.logic.features import ModelFrame, fingerprints
 from nex_assets.ml.logic.packs import Metrics
 from nex_assets.ml.logic.recipe import Recipe
-from nex_assets.ml.recipes import recipe_packs
+from nex_assets.ml.logic.split import folds
+from nex_assets.ml.recipes import algorithm_defaults, recipe_packs
+from nex_assets.ml.tracking import TrainResult
 
-REFERENCE_ROWS = 50_000
-INPUT_EXAMPLE_ROWS = 5
 CODE_DIRS = (Path(__file__).parent, Path(__file__).parent / "logic")
-PIP_PACKAGES = {
-    "sklearn": ("scikit-learn", "pandas", "numpy"),
-    "xgboost": ("xgboost", "scikit-learn", "pandas", "numpy"),
-    "pyfunc": ("torch", "pandas", "numpy"),
-}
 
 
 def code_version() -> str:
@@ -44,10 +40,9 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def data_version(frame: pd.DataFrame) -> str:
-    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[
-        :16
-    ]
+def data_version(rows: np.ndarray) -> str:
+    """The hash of the frame's row fingerprints (``features.fingerprints``)."""
+    return hashlib.sha256(np.ascontiguousarray(rows).tobytes()).hexdigest()[:16]
 
 
 def ground_truth(recipe: Recipe, project_dir: Path) -> dict | None:
@@ -57,73 +52,100 @@ def ground_truth(recipe: Recipe, project_dir: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def slice_columns(recipe: Recipe) -> tuple[str, ...]:
-    return tuple(s for p in recipe_packs(recipe) for s in p.slices)
+def slice_columns(recipe: Recipe) -> list[str]:
+    return sorted({s for p in recipe_packs(recipe) for s in p.slices})
 
 
 @dataclass
-class TrainResult:
-    run_id: str
-    run_url: str
-    model_name: str
-    version: str
-    recipe_version: str
-    data_version: str
-    code_version: str
-    rows: int
-    train_rows: int
-    holdout_rows: int
-    device: str
-    metrics: dict[str, float]
-    importance: dict[str, float] | None
-    timings: dict[str, float] = field(default_factory=dict)
+class Candidate:
+    """One algorithm fitted and measured under the recipe's split."""
+
+    algorithm: str
+    model: Any
+    metrics: Metrics
+    fit_s: float
 
 
-def fit(recipe: Recipe, frame: pd.DataFrame, columns: list[str], device: str = "cpu"):
-    estimator = algorithms.build(recipe.algorithm, recipe.family, columns, recipe.hyperparameters)
-    if recipe.algorithm == "torch_mlp":
-        estimator.device = device
-    estimator.fit(frame[columns], algorithms.target_transform(recipe.algorithm, frame[recipe.target]))
-    return estimator
+def fit(recipe: Recipe, algorithm: str, frame: ModelFrame, device: str = "cpu"):
+    estimator = algorithms.build(
+        algorithm, recipe.family, frame, recipe.hyperparameters, algorithm_defaults(), device
+    )
+    return estimator.fit(frame.X, frame.data[frame.target])
 
 
-def most_popular_offer(train: pd.DataFrame, target: str) -> str:
-    rates = train.groupby("offer_id")[target].mean()
-    return str(rates.idxmax())
-
-
-def family_metrics(
-    recipe: Recipe,
-    predict,
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    columns: list[str],
-    truth: dict | None,
-    slices: list[str],
-    out_of_fold: np.ndarray | None = None,
-) -> Metrics:
-    """The family's holdout metrics for any ``predict``; k-fold recipes pass out-of-fold predictions."""
-    if recipe.family == "pricing":
-        return evaluate.pricing(predict, holdout, columns, recipe.target, truth, slices)
-    if recipe.family == "forecasting":
-        return evaluate.forecasting(predict, holdout, columns, recipe.target, truth, slices)
-    if recipe.family == "next_best_action":
-        return evaluate.next_best_action(
-            predict, holdout, columns, recipe.target, truth, slices, most_popular_offer(train, recipe.target)
-        )
-    predicted = out_of_fold if out_of_fold is not None else predict(holdout[columns])
-    return evaluate.location_scoring(predicted, holdout, recipe.target, truth, slices)
-
-
-def out_of_fold(recipe: Recipe, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    from nex_assets.ml.logic import split
-
-    fold = split.folds(frame, recipe.split)
-    predicted = np.empty(len(frame))
+def out_of_fold(recipe: Recipe, algorithm: str, frame: ModelFrame, device: str = "cpu") -> np.ndarray:
+    """Predictions of every row by a model that did not see its fold."""
+    fold = folds(frame.data, recipe.split, recipe.split_column)
+    predicted = np.empty(len(frame.data))
     for k in np.unique(fold):
-        model = fit(recipe, frame[fold != k], columns)
-        predicted[fold == k] = model.predict(frame.loc[fold == k, columns])
+        inside = fold != k
+        part = ModelFrame(frame.data[inside], frame.columns, frame.categorical, frame.target, frame.info)
+        model = fit(recipe, algorithm, part, device)
+        predicted[~inside] = model.predict(frame.data.loc[~inside, frame.columns])
     return predicted
+
+
+def measure_model(
+    recipe: Recipe,
+    model,
+    parts: data.Split,
+    known_truth: dict | None,
+    slices: list[str],
+    oof: np.ndarray | None = None,
+) -> Metrics:
+    """The family's metrics for any fitted or loaded model, next to its baselines (and against the
+    planted truth where a truth file exists); k-fold recipes pass out-of-fold predictions."""
+    family = recipe.family
+    if family == "scoring":
+        predicted = oof if oof is not None else model.predict(parts.frame.X)
+        return measure.scoring(predicted, parts.frame, slices)
+    holdout, train = parts.holdout, parts.train
+    if family == "regression":
+        return measure.regression(model, holdout, train, slices)
+    if family == "classification":
+        return measure.classification(model, holdout, train, slices)
+    if family == "forecasting":
+        return measure.forecasting(model, holdout, slices)
+    if family == "pricing":
+        return truth.pricing(measure.pricing(model, holdout, train, slices), known_truth)
+    roles = recipe.roles
+    measured = measure.next_best_action(model, holdout, train, roles.entity, roles.action)
+    if holdout.info.get("shape") == "long" and known_truth:
+        grid = measure.offer_grid(holdout, roles.entity, roles.action)
+        scores = measure.positive_scores(model, grid[holdout.columns])
+        popular = train.data.groupby(roles.action)[train.target].mean().idxmax()
+        measured = truth.next_best_action(measured, grid, scores, roles.entity, popular, known_truth)
+    return measured
+
+
+def _candidate(
+    recipe: Recipe,
+    name: str,
+    parts: data.Split,
+    device: str,
+    known_truth: dict | None,
+    slices: list[str],
+    log,
+) -> Candidate:
+    started = time.perf_counter()
+    model = fit(recipe, name, parts.train, device)
+    fit_s = time.perf_counter() - started
+    oof = out_of_fold(recipe, name, parts.frame, device) if recipe.split.kind == "kfold" else None
+    metrics = measure_model(recipe, model, parts, known_truth, slices, oof)
+    primary, _ = measure.PRIMARY[recipe.family]
+    value = metrics.overall.get(primary, float("nan"))
+    rows = len(parts.train.data)
+    log(f"{recipe.name}: {name} fitted on {rows:,} rows in {fit_s:.1f}s, {primary} {value:.4g}")
+    return Candidate(name, model, metrics, fit_s)
+
+
+def best_of(family: str, candidates: list[Candidate]) -> Candidate:
+    """The candidate with the best primary metric; the first (simplest) where none is finite."""
+    best = candidates[0]
+    for c in candidates[1:]:
+        if measure.better(family, c.metrics.overall, best.metrics.overall):
+            best = c
+    return best
 
 
 def train(
@@ -137,170 +159,29 @@ def train(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    slices = slice_columns(recipe)
     with nexdb.connect() as conn:
-        prepared = data.prepare(conn, recipe, slices)
-    frame, columns = prepared.frame, prepared.columns
+        frame = data.prepare(conn, recipe)
+    parts = data.cut(recipe, frame)
     timings["read_s"] = time.perf_counter() - t0
-    holdout = data.holdout_mask(recipe, frame)
-    train_frame = frame[~holdout] if holdout.any() else frame
-    device = env.torch_device() if algorithms.get(recipe.algorithm, recipe.family).gpu else "cpu"
+    device = env.torch_device() if algorithms.uses_gpu(recipe.algorithm, recipe.family) else "cpu"
+    known_truth = ground_truth(recipe, project_dir or env.project_dir())
+    slices = slice_columns(recipe)
     t1 = time.perf_counter()
-    model = fit(recipe, train_frame, columns, device)
+    candidates = [
+        _candidate(recipe, name, parts, device, known_truth, slices, log)
+        for name in algorithms.candidates(recipe.algorithm, recipe.family)
+    ]
+    best = best_of(recipe.family, candidates)
     timings["fit_s"] = time.perf_counter() - t1
-    log(f"{recipe.name}: fitted {recipe.algorithm} on {len(train_frame):,} rows in {timings['fit_s']:.1f}s")
-    truth = ground_truth(recipe, project_dir or env.project_dir())
-    oof = out_of_fold(recipe, frame, columns) if recipe.split.kind == "kfold" else None
-    scored = frame if recipe.split.kind == "kfold" else frame[holdout]
-    measured = family_metrics(recipe, model.predict, train_frame, scored, columns, truth, list(slices), oof)
-    versions = {
-        "recipe": recipe.version,
-        "data": data_version(frame[[*columns, recipe.target]]),
-        "code": code_version(),
-    }
+    rows = fingerprints(frame)
+    versions = {"recipe": recipe.version, "data": data_version(rows), "code": code_version()}
     t2 = time.perf_counter()
-    result = _track(
-        recipe, model, frame, train_frame, columns, measured, versions, dagster_run_id, device, timings
+    # Without a time column, drift tells new rows from those trained on by these fingerprints.
+    seen = None if recipe.roles.time else rows
+    result = tracking.log_training(
+        recipe, best, candidates, parts, versions, dagster_run_id, device, timings, seen
     )
     timings["mlflow_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
     result.timings = timings
-    result.holdout_rows = int(holdout.sum())
     return result
-
-
-def _finite(values: dict[str, float]) -> dict[str, float]:
-    return {k: float(v) for k, v in values.items() if v is not None and np.isfinite(v)}
-
-
-def _track(recipe, model, frame, train_frame, columns, measured, versions, dagster_run_id, device, timings):
-    from mlflow.entities import Metric, Param
-    from mlflow.models import infer_signature
-    from mlflow.tracking import MlflowClient
-
-    import mlflow
-
-    algo = algorithms.get(recipe.algorithm, recipe.family)
-    experiment_id = tracking.experiment(recipe.experiment)
-    client = MlflowClient()
-    example = train_frame[columns].head(INPUT_EXAMPLE_ROWS)
-    signature = infer_signature(example, np.asarray(model.predict(example)))
-    tags = {
-        "nex.dataset": recipe.dataset,
-        "nex.recipe": recipe.name,
-        "nex.family": recipe.family,
-        "nex.level": recipe.level,
-        "nex.recipe_version": versions["recipe"],
-        "nex.data_version": versions["data"],
-        "nex.code_version": versions["code"],
-        "nex.dagster_run_id": dagster_run_id,
-        "nex.device": device,
-        "mlflow.source.name": recipe.file,
-    }
-    with mlflow.start_run(
-        experiment_id=experiment_id, run_name=f"{recipe.name}-{versions['recipe'][:8]}", tags=tags
-    ) as run:
-        run_id = run.info.run_id
-        params = {
-            "algorithm": recipe.algorithm,
-            "target": recipe.target,
-            "features": ",".join(recipe.features),
-            "model_columns": ",".join(columns),
-            "input": ",".join(recipe.tables),
-            "split": f"{recipe.split.kind}:{recipe.split.column}:{recipe.split.holdout:g}",
-            "evaluation_packs": ",".join(recipe.evaluation_packs),
-            "train_rows": len(train_frame),
-            "rows": len(frame),
-            **{
-                f"hp.{k}": json.dumps(v) if isinstance(v, dict | list) else v
-                for k, v in recipe.hyperparameters.items()
-            },
-        }
-        now = int(time.time() * 1000)
-        batch = [Metric(f"holdout.{k}", v, now, 0) for k, v in _finite(measured.overall).items()]
-        batch += [Metric(f"time.{k}", v, now, 0) for k, v in timings.items()]
-        for i, loss in enumerate(getattr(model, "losses_", [])):
-            batch.append(Metric("train.loss", float(loss), now, i))
-        client.log_batch(run_id, params=[Param(k, str(v)[:6000]) for k, v in params.items()])
-        # Lineage in the UI's "Datasets" panel: the tables read, with the frame's content hash as digest
-        # (the schema comes from the input example; the rows stay in the warehouse).
-        mlflow.log_input(
-            mlflow.data.from_pandas(example, name="+".join(recipe.tables), digest=versions["data"]),
-            context="training",
-        )
-        for start in range(0, len(batch), 1000):
-            client.log_batch(run_id, metrics=batch[start : start + 1000])
-        pip = [f"{p}=={metadata.version(p)}" for p in PIP_PACKAGES[algo.flavor]]
-        kwargs = {"name": "model", "signature": signature, "input_example": example, "pip_requirements": pip}
-        if algo.flavor == "sklearn":
-            # cloudpickle, not skops: skops imports every sklearn estimator (and torch) on first use,
-            # over ten seconds per training step, and must be told to trust our own transformers.
-            info = mlflow.sklearn.log_model(model, serialization_format="cloudpickle", **kwargs)
-        elif algo.flavor == "xgboost":
-            info = mlflow.xgboost.log_model(model, **kwargs)
-        else:
-            from nex_assets.ml.pyfunc import ProbabilityModel
-
-            info = mlflow.pyfunc.log_model(python_model=ProbabilityModel(model), **kwargs)
-        importance = algorithms.importance(model, columns)
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            reference = frame[[*columns, recipe.target]]
-            if len(reference) > REFERENCE_ROWS:
-                reference = reference.sample(REFERENCE_ROWS, random_state=0)
-            reference = reference.assign(
-                prediction=np.asarray(model.predict(reference[columns]), dtype=float)
-            )
-            (folder / "reference").mkdir()
-            reference.to_parquet(folder / "reference" / "reference.parquet", index=False)
-            (folder / "evaluation").mkdir()
-            (folder / "evaluation" / "training_holdout.json").write_text(
-                json.dumps({"overall": _finite(measured.overall), "slices": measured.slices}, indent=2)
-            )
-            (folder / "recipe.json").write_text(json.dumps(recipe.content(), indent=2))
-            if importance:
-                _importance_plot(importance, folder / "plots" / "feature_importance.png")
-                (folder / "plots" / "feature_importance.json").write_text(json.dumps(importance, indent=2))
-            client.log_artifacts(run_id, str(folder))
-    version = mlflow.register_model(
-        info.model_uri,
-        recipe.registered_model,
-        tags={
-            "nex.recipe": recipe.name,
-            "nex.recipe_version": versions["recipe"],
-            "nex.data_version": versions["data"],
-            "nex.run_id": run_id,
-            "nex.status": "candidate: awaiting evaluation",
-        },
-    )
-    return TrainResult(
-        run_id=run_id,
-        run_url=tracking.run_url(run),
-        model_name=recipe.registered_model,
-        version=str(version.version),
-        recipe_version=versions["recipe"],
-        data_version=versions["data"],
-        code_version=versions["code"],
-        rows=len(frame),
-        train_rows=len(train_frame),
-        holdout_rows=0,
-        device=device,
-        metrics=_finite(measured.overall),
-        importance=importance,
-    )
-
-
-def _importance_plot(importance: dict[str, float], path: Path, top: int = 20) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    items = sorted(importance.items(), key=lambda kv: kv[1], reverse=True)[:top][::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(items) + 1))
-    ax.barh([k for k, _ in items], [v for _, v in items])
-    ax.set_title("feature importance")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)

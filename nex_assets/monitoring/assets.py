@@ -21,6 +21,8 @@ class Reference:
     frame: object
     model_version: str | None = None
     run_url: str | None = None
+    # Fingerprints of the rows the model was trained on, where "newest" means "not seen".
+    seen: object = None
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class DriftSource:
 
     dataset: str
     recipe: str
-    features: list[str]
+    # The compared columns, given the reference frame (a model's inputs are known once trained).
+    features: Callable[[object], list[str]]
     reference: Callable[[], Reference | None]
     current: Callable[[object, Reference], object]
     target: str | None = None
@@ -94,11 +97,17 @@ def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefini
             return
         with warehouse.connect() as conn:
             current = source.current(conn, reference)
+        if len(current) == 0:
+            context.log.info(
+                f"{source.dataset}/{source.recipe}: no rows loaded since the champion was trained; "
+                "no drift to measure"
+            )
+            return
         try:
             result = measure_drift(
                 reference.frame,
                 current,
-                features=source.features,
+                features=source.features(reference.frame),
                 target=source.target,
                 prediction=source.prediction,
                 settings=settings,

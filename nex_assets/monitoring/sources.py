@@ -1,12 +1,15 @@
 """Drift sources for the model recipes: the champion's training snapshot (logged by every training
 run as ``reference/reference.parquet``: model columns, target and the model's prediction) against the
-newest weeks of the same model frame, scored by the same champion."""
+newest data of the same model frame, scored by the same champion: the newest periods of the recipe's
+time column, or without one the rows loaded since the champion was trained."""
+
+from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
 
 from nex_assets.ml.assets import evaluation_key, input_key
-from nex_assets.ml.logic import features as ml_features
+from nex_assets.ml.logic.frequency import CALENDAR_TERMS
 from nex_assets.ml.logic.recipe import Recipe
 from nex_assets.monitoring.assets import DriftSource, Reference
 
@@ -14,13 +17,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PREDICTION = "prediction"
-# Calendar terms (seasonal Fourier terms, years elapsed) differ between the newest weeks and the whole
-# training history by construction; comparing them would report drift on every measurement.
-CALENDAR = frozenset(ml_features.SEASON_COLUMNS)
 
 
-def drift_features(recipe: Recipe) -> list[str]:
-    return [c for c in ml_features.model_columns(recipe.family, recipe.features) if c not in CALENDAR]
+def drift_features(recipe: Recipe, reference: pd.DataFrame) -> list[str]:
+    """The model's input columns as its training snapshot holds them, without the calendar terms
+    (they differ between the newest periods and the whole history by construction)."""
+    return [c for c in reference.columns if c not in {recipe.target, PREDICTION, *CALENDAR_TERMS}]
 
 
 def champion_reference(recipe: Recipe) -> Reference | None:
@@ -30,19 +32,21 @@ def champion_reference(recipe: Recipe) -> Reference | None:
     if version is None:
         return None
     frame = reference.load_reference(recipe.dataset, recipe.name)
-    return Reference(frame, version, tracking.model_version_url(recipe.registered_model, version))
+    seen = None if recipe.roles.time else reference.load_row_hashes(recipe.dataset, recipe.name)
+    return Reference(frame, version, tracking.model_version_url(recipe.registered_model, version), seen)
 
 
-def scored_current(recipe: Recipe, conn, reference: Reference) -> "pd.DataFrame":
+def scored_current(recipe: Recipe, conn, reference: Reference) -> pd.DataFrame:
     """The newest model frame with the champion's prediction beside it, so prediction drift compares
     like with like. A champion that cannot score it leaves the prediction out (reported as skipped)."""
     from nex_assets.ml import data, registry
+    from nex_assets.ml.logic.measure import snapshot_predictions
 
-    frame = data.current_frame(conn, recipe)
-    columns = ml_features.model_columns(recipe.family, recipe.features)
+    frame = data.current_frame(conn, recipe, seen=reference.seen)
+    columns = [c for c in frame.columns if c != recipe.target]
     try:
-        predict = registry.predictor(registry.load(recipe.registered_model, reference.model_version))
-        return frame.assign(**{PREDICTION: predict(frame[columns])})
+        model = registry.load(recipe.registered_model, reference.model_version)
+        return frame.assign(**{PREDICTION: snapshot_predictions(model, frame[columns])})
     except Exception:
         # Any failure to score costs the prediction comparison only; data and target drift remain.
         return frame
@@ -52,7 +56,7 @@ def recipe_source(recipe: Recipe) -> DriftSource:
     return DriftSource(
         dataset=recipe.dataset,
         recipe=recipe.name,
-        features=drift_features(recipe),
+        features=partial(drift_features, recipe),
         target=recipe.target,
         prediction=PREDICTION,
         reference=partial(champion_reference, recipe),
@@ -67,6 +71,6 @@ def recipe_source(recipe: Recipe) -> DriftSource:
 
 
 def recipe_sources(catalog) -> list[DriftSource]:
-    # Like the ML domain: a recipe only exists where its dataset group is in the catalog.
-    groups = {ds.group for ds in catalog.datasets}
-    return [recipe_source(r) for r in catalog.recipes if r.dataset in groups]
+    # Like the ML domain: a recipe exists where its dataset (or dataset group) is in the catalog.
+    known = {ds.group for ds in catalog.datasets} | catalog.names()
+    return [recipe_source(r) for r in catalog.recipes if r.dataset in known]

@@ -80,6 +80,18 @@ RESPONSE_FEATURES: tuple[str, ...] = (
 
 CONTINUOUS_FEATURES: tuple[str, ...] = RESPONSE_FEATURES[:4]
 
+# How each response feature is computed from the columns of customers.csv and offers.csv, written
+# into ground_truth.json so that a check can recompute the true response of any customer and offer
+# without knowing this world's column names.
+RESPONSE_ENCODING: dict[str, dict[str, str]] = {
+    **{f: {"column": f, "standardize": "true"} for f in CONTINUOUS_FEATURES},
+    "segment_value": {"column": "segment", "equals": "value"},
+    "segment_premium": {"column": "segment", "equals": "premium"},
+    "income_low": {"column": "income_band", "equals": "low"},
+    "income_high": {"column": "income_band", "equals": "high"},
+    "channel_match": {"column": "channel", "equals_column": "preferred_channel"},
+}
+
 
 # Each hand-built offer appeals to a different kind of customer, so the best offer genuinely
 # depends on who is looking and a personalised policy beats any single offer by a wide margin.

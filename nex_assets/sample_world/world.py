@@ -33,6 +33,7 @@ from nex_assets.sample_world.model import (
     PROMO_DISCOUNT_RANGE,
     PROMO_LIFT,
     PROMO_RATE,
+    RESPONSE_ENCODING,
     RESPONSE_FEATURES,
     SEASONALITY,
     STORE_REVENUE_COEFFICIENTS,
@@ -189,6 +190,8 @@ def generate(out_dir: Path, *, seed: int = 7, size: WorldSize = DEFAULT_SIZE) ->
             "z_f = (x_f - mean) / std with mean and population std (ddof=0) over customers.csv as written; "
             "channel_match = offer channel equals preferred_channel",
             "features": list(RESPONSE_FEATURES),
+            "encoding": RESPONSE_ENCODING,
+            "option_column": "offer_id",
             "standardization": standardization,
             "intercepts": dict(zip(offer_ids, intercepts.tolist(), strict=True)),
             "coefficients": {

@@ -15,12 +15,14 @@ from tests.core.helpers import ROOT
 LOCATION = """
 name: {name}
 dataset: {dataset}
-family: location_scoring
+family: scoring
 level: {level}
 input: marts.store_performance
 target: {target}
+roles: {{id: [store_id]}}
 evaluation_packs: [{pack}]
 """
+FEATURES = "features: [catchment_population, median_income, competitors_nearby, floor_area_m2]\n"
 
 
 @pytest.fixture()
@@ -28,7 +30,8 @@ def recipe_home(tmp_path, monkeypatch):
     """A private recipes and packs folder: the project's defaults and packs plus what a test adds."""
     recipes, packs = tmp_path / "recipes", tmp_path / "evaluation_packs"
     recipes.mkdir()
-    shutil.copy(ROOT / "recipes" / "_families.yaml", recipes)
+    for defaults in ("_families.yaml", "_algorithms.yaml"):
+        shutil.copy(ROOT / "recipes" / defaults, recipes)
     shutil.copytree(ROOT / "evaluation_packs", packs)
     monkeypatch.setenv("NEX_RECIPES_DIR", str(recipes))
     monkeypatch.setenv("NEX_EVALUATION_PACKS_DIR", str(packs))
@@ -48,13 +51,12 @@ def test_missing_column_fails_before_training_naming_file_and_field(ml_world, re
         dataset=unique_name,
         level="beginner",
         target="annual_revenue",
-        pack="location_standard",
+        pack="scoring_standard",
     )
     path = _write(
         recipes,
         unique_name,
-        text.replace("level: beginner", "level: intermediate")
-        + "features: [store_id, floor_area, median_income]\n",
+        text.replace("level: beginner", "level: intermediate") + "features: [floor_area, median_income]\n",
     )
     (recipe,) = load_recipes()
     with pytest.raises(
@@ -75,11 +77,11 @@ def test_target_with_one_value_fails_before_training(ml_world, recipe_home, conn
             dataset=unique_name,
             level="beginner",
             target="weeks_active",
-            pack="location_standard",
+            pack="scoring_standard",
         ),
     )
     (recipe,) = load_recipes()
-    with pytest.raises(RecipeError, match=r"target: `weeks_active` has a single value \(104\)"):
+    with pytest.raises(RecipeError, match=r"target: `weeks_active` has a single value \(104(\.0)?\)"):
         training.train(recipe)
     assert registry.champion_version(recipe.registered_model) is None
 
@@ -91,10 +93,15 @@ def test_unknown_algorithm_fails_at_load(recipe_home, unique_name):
         dataset=unique_name,
         level="intermediate",
         target="annual_revenue",
-        pack="location_standard",
+        pack="scoring_standard",
     )
-    _write(recipes, unique_name, text + "algorithm: random_forest\n")
-    with pytest.raises(RecipeError, match=r"algorithm: unknown algorithm `random_forest`; known: "):
+    _write(recipes, unique_name, text + "algorithm: quantum_annealing\n")
+    with pytest.raises(RecipeError, match=r"algorithm: unknown algorithm `quantum_annealing`; known: "):
+        load_recipes()
+    _write(recipes, unique_name, text + "algorithm: log_log_regression\n")
+    with pytest.raises(
+        RecipeError, match=r"algorithm: algorithm `log_log_regression` does not fit family scoring"
+    ):
         load_recipes()
 
 
@@ -109,10 +116,11 @@ def test_failing_candidate_stays_registered_with_its_reason(ml_world, recipe_hom
         LOCATION.format(
             name=unique_name,
             dataset=unique_name,
-            level="beginner",
+            level="intermediate",
             target="annual_revenue",
-            pack="location_standard",
-        ),
+            pack="scoring_standard",
+        )
+        + FEATURES,
     )
     (recipe,) = load_recipes()
     first = training.train(recipe)
@@ -123,10 +131,11 @@ def test_failing_candidate_stays_registered_with_its_reason(ml_world, recipe_hom
         LOCATION.format(
             name=unique_name,
             dataset=unique_name,
-            level="beginner",
+            level="intermediate",
             target="annual_revenue",
             pack="impossible",
-        ),
+        )
+        + FEATURES,
     )
     (stricter,) = load_recipes()
     second = training.train(stricter)
@@ -152,10 +161,11 @@ def test_version_that_cannot_be_loaded_never_gets_the_alias(ml_world, recipe_hom
         LOCATION.format(
             name=unique_name,
             dataset=unique_name,
-            level="beginner",
+            level="intermediate",
             target="annual_revenue",
-            pack="location_standard",
-        ),
+            pack="scoring_standard",
+        )
+        + FEATURES,
     )
     (recipe,) = load_recipes()
     trained = training.train(recipe)
@@ -177,5 +187,6 @@ def test_level_limits_what_a_recipe_may_set(tmp_path):
     shutil.copy(ROOT / "recipes" / "_families.yaml", tmp_path)
     text = LOCATION.format(name="site", dataset="shop", level="beginner", target="annual_revenue", pack="p")
     (tmp_path / "site.yaml").write_text(text + "algorithm: xgboost\n")
+    shutil.copy(ROOT / "recipes" / "_algorithms.yaml", tmp_path)
     with pytest.raises(RecipeError, match=r"site.yaml: algorithm may not be set in a beginner recipe"):
         load_recipe_folder(tmp_path)

@@ -34,11 +34,11 @@ def _metadata(result: dg.ExecuteInProcessResult, leaf: str) -> dict:
 def test_every_family_is_covered_once():
     assert sorted(r.family for r in RECIPES.values()) == [
         "forecasting",
-        "location_scoring",
         "next_best_action",
         "pricing",
+        "scoring",
     ]
-    assert {r.level for r in RECIPES.values()} == {"beginner", "intermediate", "advanced"}
+    assert {r.level for r in RECIPES.values()} == {"intermediate", "advanced"}
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
@@ -68,8 +68,8 @@ def test_ground_truth_checks_hold_on_the_small_world(trained, conn):
     failed = conn.execute(
         "select recipe, criterion, reason from nex.evaluation_results "
         "where criterion in ('recovers_true_elasticities', 'beats_seasonal_naive', "
-        "'beats_random_in_truth', 'beats_most_popular_in_truth', 'ranks_heldout_store_revenue') "
-        "and (not passed or skipped)"
+        "'beats_random_in_truth', 'beats_most_popular_in_truth', 'ranks_heldout_entities') "
+        "and (not passed or skipped) and dataset = 'nex_retail'"
     ).fetchall()
     assert failed == []
     pricing = _metadata(trained["price_elasticity"], "evaluation")
@@ -88,6 +88,7 @@ def test_mlflow_run_holds_lineage_params_metrics_and_artifacts(trained):
     assert run.data.tags["nex.code_version"] == model["code_version"]
     assert run.data.tags["nex.dagster_run_id"] == trained["demand_forecast"].run_id
     assert run.data.params["algorithm"] == "xgboost" and run.data.params["hp.max_depth"] == "6"
+    assert run.data.tags["nex.device"] == "cpu" and run.data.params["device"] == "cpu"
     assert "holdout.smape_improvement_vs_seasonal_naive" in run.data.metrics
     assert "evaluation.promoted" in run.data.metrics
     paths = {a.path for a in client.list_artifacts(run.info.run_id)}
@@ -98,20 +99,25 @@ def test_mlflow_run_holds_lineage_params_metrics_and_artifacts(trained):
 
 def test_reference_snapshot_reads_back_for_the_champion(trained):
     frame = reference.load_reference("nex_retail", "offer_recommender")
-    assert {"prediction", "accepted", "offer_id"} <= set(frame.columns)
+    assert {"prediction", "accepted", "offer_id", "channel_matches_preferred_channel"} <= set(frame.columns)
     assert frame["prediction"].between(0, 1).all()
 
 
 def test_pricing_predictions_recommend_prices_within_the_grid(trained, conn):
     rows = conn.execute(
-        "select base_price, recommended_price, elasticity, expected_weekly_margin, margin_at_shelf_price "
-        "from predictions.nex_retail__price_elasticity"
+        "select p.recommended_price, p.elasticity, p.elasticity_ci_low, p.elasticity_ci_high, "
+        "p.expected_margin, p.margin_at_current_price, s.price "
+        "from predictions.nex_retail__price_elasticity p "
+        "join (select sku, avg(price) as price from marts.sku_weekly_sales "
+        "      where week_start = (select max(week_start) from marts.sku_weekly_sales) group by sku) s "
+        "using (sku)"
     ).fetchall()
     grid = RECIPES["price_elasticity"].hyperparameters["price_grid"]
-    for base, price, elasticity, best, at_shelf in rows:
-        assert base * grid["low"] - 0.01 <= price <= base * grid["high"] + 0.01
-        assert elasticity < 0
-        assert best >= at_shelf
+    assert rows
+    for price, elasticity, low, high, best, at_current, current in rows:
+        assert current * grid["low"] - 0.01 <= price <= current * grid["high"] + 0.01
+        assert low < elasticity < high < 0
+        assert best >= at_current - 0.01
 
 
 def test_torch_recipe_is_placed_in_the_gpu_pool(ml_world):
@@ -127,7 +133,7 @@ def test_current_frame_holds_the_newest_weeks_in_the_reference_shape(trained, co
     from nex_assets.ml import data
 
     recipe = RECIPES["demand_forecast"]
-    frame = data.current_frame(conn, recipe, weeks=4)
+    frame = data.current_frame(conn, recipe, periods=4)
     ref = reference.load_reference("nex_retail", "demand_forecast")
     assert list(frame.columns) == [c for c in ref.columns if c != "prediction"]
     newest = conn.execute("select count(distinct (store_id, sku)) from marts.sku_weekly_sales").fetchone()[0]

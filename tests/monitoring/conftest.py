@@ -29,7 +29,15 @@ family: pricing
 level: intermediate
 input: raw.{table}
 target: units_sold
-features: [store_id, sku, category, price, base_price, unit_cost, promo, holiday, week_start]
+roles:
+  price: price
+  reference_price: base_price
+  cost: unit_cost
+  groups: [category]
+  entities: [store_id, sku]
+  time: week_start
+  controls: [promo, holiday]
+  id: [sku]
 algorithm: log_log_regression
 evaluation_packs: [{name}_pack]
 """
@@ -41,7 +49,7 @@ families: [pricing]
 criteria:
   - name: demand_falls_with_price
     metric: elasticity
-    slice: category
+    slice: group
     max: -0.05
 """
 
@@ -129,7 +137,8 @@ def pricing_world(tmp_path, unique_name, monkeypatch) -> PricingWorld:
     recipes, packs = tmp_path / "recipes", tmp_path / "evaluation_packs"
     recipes.mkdir()
     packs.mkdir()
-    shutil.copy(ROOT / "recipes" / "_families.yaml", recipes)
+    for defaults in ("_families.yaml", "_algorithms.yaml"):
+        shutil.copy(ROOT / "recipes" / defaults, recipes)
     (recipes / f"{recipe}.yaml").write_text(RECIPE.format(name=recipe, group=group, table=dataset))
     (packs / f"{recipe}_pack.yaml").write_text(PACK.format(name=recipe))
     world = PricingWorld(

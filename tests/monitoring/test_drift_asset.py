@@ -49,7 +49,7 @@ def test_drift_is_measured_stored_and_starts_retraining(tmp_path, dagster_instan
     source = DriftSource(
         dataset=unique_name,
         recipe="model",
-        features=["price", "units", "region"],
+        features=lambda reference: ["price", "units", "region"],
         reference=lambda: Reference(_frame(1000, 0.0, seed=12), model_version="3"),
         current=_read_raw(unique_name),
         deps=[dg.AssetKey([unique_name, "raw"])],

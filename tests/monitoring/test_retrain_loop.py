@@ -58,7 +58,7 @@ def test_shifted_batch_triggers_gated_retraining(pricing_world, dagster_instance
     assert loaded.is_node_success(f"{world.dataset}__raw")
     measured = _only(loaded, drift)
     assert measured["threshold_crossed"].value is True and measured["model_version"].value == v1
-    assert "log_price_ratio" in measured["columns"].value
+    assert "log_price" in measured["columns"].value
     # The target, and the champion's predictions on the new rows against those on its training rows.
     assert {"target_drift_score", "prediction_drift_score"} <= set(measured)
     alarm = _tick(defs, dagster_instance, drift_sensor, None)

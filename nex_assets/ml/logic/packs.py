@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,10 +91,15 @@ class Metrics:
     overall: dict[str, float]
     slices: dict[str, dict[str, dict[str, float]]]
     has_ground_truth: bool = False
+    # What a family reports beyond numbers to judge (e.g. each group's elasticity and interval).
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Outcome:
+    """One criterion's result. Built by name (``Outcome.measured``, ``.skipped``, ``.failure``,
+    ``.note``) so what kind of result it is reads at the call site."""
+
     pack: str
     pack_version: str
     criterion: str
@@ -105,6 +110,24 @@ class Outcome:
     passed: bool
     skipped: bool
     reason: str
+
+    @classmethod
+    def measured(cls, pack: Pack, c: Criterion, value, threshold: str, passed: bool, reason: str, slice=None):
+        return cls(pack.name, pack.version, c.name, c.metric, slice, value, threshold, passed, False, reason)
+
+    @classmethod
+    def skipped_(cls, pack: Pack, c: Criterion, threshold: str, reason: str, value=None):
+        return cls(pack.name, pack.version, c.name, c.metric, c.slice, value, threshold, True, True, reason)
+
+    @classmethod
+    def failure(cls, source: str, criterion: str, reason: str) -> Outcome:
+        """Something that had to work did not (the version would not load, the data would not read)."""
+        return cls(source, "-", criterion, "-", None, None, "must succeed", False, False, reason)
+
+    @classmethod
+    def note(cls, source: str, criterion: str, reason: str) -> Outcome:
+        """Information that judges nothing (a comparison that could not be made, and why)."""
+        return cls(source, "-", criterion, "-", None, None, "informational", True, True, reason)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,104 +156,59 @@ def judge(pack: Pack, candidate: Metrics, champion: Metrics | None) -> list[Outc
     """Every criterion's outcome; a metric the evaluation did not produce fails, never passes."""
     out = []
     for c in pack.criteria:
-        base = {"pack": pack.name, "pack_version": pack.version, "criterion": c.name, "metric": c.metric}
         if c.requires_ground_truth and not candidate.has_ground_truth:
-            out.append(
-                Outcome(
-                    **base,
-                    slice=c.slice,
-                    value=None,
-                    threshold=_bound_text(c),
-                    passed=True,
-                    skipped=True,
-                    reason="skipped: this dataset has no planted ground truth",
-                )
-            )
-            continue
-        if c.champion is not None:
-            out.append(_judge_champion(c, base, candidate, champion))
-            continue
-        if c.slice is None:
+            reason = "skipped: this dataset has no planted ground truth"
+            out.append(Outcome.skipped_(pack, c, _bound_text(c), reason))
+        elif c.champion is not None:
+            out.append(_judge_champion(pack, c, candidate, champion))
+        elif c.slice is None:
             value = candidate.overall.get(c.metric)
             ok = _within(value, c)
-            out.append(
-                Outcome(
-                    **base,
-                    slice=None,
-                    value=value,
-                    threshold=_bound_text(c),
-                    passed=ok,
-                    skipped=False,
-                    reason=f"{c.metric} = {_fmt(value)} ({'meets' if ok else 'misses'} {_bound_text(c)})",
-                )
-            )
-            continue
-        groups = candidate.slices.get(c.slice, {})
-        failing = {k: m.get(c.metric) for k, m in groups.items() if not _within(m.get(c.metric), c)}
-        worst = None
-        values = [m.get(c.metric) for m in groups.values() if m.get(c.metric) is not None]
-        if values:
-            worst = max(values) if c.max is not None else min(values)
-        ok = bool(groups) and not failing
-        if not groups:
-            reason = f"no `{c.slice}` slices were measured"
-        elif failing:
-            reason = (
-                "misses "
-                + _bound_text(c)
-                + " for "
-                + ", ".join(f"{k} ({_fmt(v)})" for k, v in failing.items())
-            )
+            reason = f"{c.metric} = {_fmt(value)} ({'meets' if ok else 'misses'} {_bound_text(c)})"
+            out.append(Outcome.measured(pack, c, value, _bound_text(c), ok, reason))
         else:
-            reason = f"all {len(groups)} `{c.slice}` slices meet {_bound_text(c)} (worst {_fmt(worst)})"
-        out.append(
-            Outcome(
-                **base,
-                slice=c.slice,
-                value=worst,
-                threshold=_bound_text(c),
-                passed=ok,
-                skipped=False,
-                reason=reason,
-            )
-        )
+            out += _judge_slices(pack, c, candidate)
     return out
 
 
-def _judge_champion(c: Criterion, base: dict, candidate: Metrics, champion: Metrics | None) -> Outcome:
+def _judge_slices(pack: Pack, c: Criterion, candidate: Metrics) -> list[Outcome]:
+    """A bound for every value of a slice column; ``*`` is every categorical column measured."""
+    names = [k for k in candidate.slices if k != "group"] if c.slice == "*" else [c.slice]
+    out = []
+    for name in names:
+        groups = {k: m for k, m in candidate.slices.get(name, {}).items() if c.metric in m}
+        failing = {k: m.get(c.metric) for k, m in groups.items() if not _within(m.get(c.metric), c)}
+        values = [m.get(c.metric) for m in groups.values() if m.get(c.metric) is not None]
+        worst = (max(values) if c.max is not None else min(values)) if values else None
+        if not groups:
+            if c.slice == "*":
+                continue
+            reason = f"no `{name}` slices were measured"
+        elif failing:
+            shown = ", ".join(f"{k} ({_fmt(v)})" for k, v in list(failing.items())[:10])
+            reason = f"misses {_bound_text(c)} for {shown}"
+        else:
+            reason = f"all {len(groups)} `{name}` slices meet {_bound_text(c)} (worst {_fmt(worst)})"
+        out.append(
+            Outcome.measured(pack, c, worst, _bound_text(c), bool(groups) and not failing, reason, slice=name)
+        )
+    if c.slice == "*" and not out:
+        out.append(Outcome.skipped_(pack, c, _bound_text(c), "skipped: no categorical column to slice by"))
+    return out
+
+
+def _judge_champion(pack: Pack, c: Criterion, candidate: Metrics, champion: Metrics | None) -> Outcome:
     threshold = (
         f"{'+' if c.min_improvement >= 0 else ''}{c.min_improvement:g} vs champion ({c.champion} is better)"
     )
     value = candidate.overall.get(c.metric)
     if champion is None:
-        return Outcome(
-            **base,
-            slice=None,
-            value=value,
-            threshold=threshold,
-            passed=True,
-            skipped=True,
-            reason="skipped: there is no champion yet",
-        )
+        return Outcome.skipped_(pack, c, threshold, "skipped: there is no champion yet", value)
     before = champion.overall.get(c.metric)
     if value is None or before is None or math.isnan(value) or math.isnan(before):
-        return Outcome(
-            **base,
-            slice=None,
-            value=value,
-            threshold=threshold,
-            passed=False,
-            skipped=False,
-            reason=f"{c.metric} missing for the candidate or the champion",
+        return Outcome.measured(
+            pack, c, value, threshold, False, f"{c.metric} missing for the candidate or the champion"
         )
     gain = value - before if c.champion == "higher" else before - value
-    ok = gain >= c.min_improvement
-    return Outcome(
-        **base,
-        slice=None,
-        value=value,
-        threshold=threshold,
-        passed=ok,
-        skipped=False,
-        reason=f"{c.metric} {_fmt(value)} vs champion {_fmt(before)}: improvement {gain:+.4g}",
-    )
+    reason = f"{c.metric} {_fmt(value)} vs champion {_fmt(before)}: improvement {gain:+.4g}"
+    return Outcome.measured(pack, c, value, threshold, gain >= c.min_improvement, reason)

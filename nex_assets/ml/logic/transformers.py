@@ -35,3 +35,23 @@ class ByCategory(TransformerMixin, BaseEstimator):
         out = [f"{c}" for c in self.categories_]
         out += [f"{c}:{v}" for c in self.categories_ for v in names[1:]]
         return np.array(out, dtype=object)
+
+
+class GroupKey(TransformerMixin, BaseEstimator):
+    """Joins the first ``n`` columns into one group label (``a | b``) and passes the rest, so a
+    group may be one column or several."""
+
+    def __init__(self, n: int = 1):
+        self.n = n
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        frame = pd.DataFrame(X).reset_index(drop=True)
+        keys = frame.iloc[:, : self.n].astype(str).agg(" | ".join, axis=1)
+        return pd.concat([keys.rename("group"), frame.iloc[:, self.n :]], axis=1)
+
+    def get_feature_names_out(self, input_features=None):
+        names = list(input_features) if input_features is not None else [f"x{i}" for i in range(self.n + 1)]
+        return np.array(["group", *names[self.n :]], dtype=object)

@@ -85,7 +85,7 @@ def test_dataset_level_gaps_few_rows_and_quality():
 
 def test_settings_file(tmp_path):
     project = settings.load(GapSettings)
-    assert project.min_rows_by_family["location_scoring"] < project.min_rows
+    assert project.min_rows_by_family["scoring"] < project.min_rows
     path = tmp_path / "kg.yaml"
     assert settings.load(GapSettings, path) == GapSettings()
     path.write_text("min_rows: 5\n")

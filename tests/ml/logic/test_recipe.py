@@ -1,4 +1,4 @@
-"""Recipe files: levels, defaults, versions, and errors that name the file and the field."""
+"""Recipe files: roles, levels, defaults, versions, and errors that name the file and the field."""
 
 from __future__ import annotations
 
@@ -15,8 +15,17 @@ family: {family}
 level: {level}
 input: marts.sales
 target: units
+roles: {roles}
 evaluation_packs: [p]
 """
+ROLES = {
+    "forecasting": "{time: week}",
+    "pricing": "{price: price}",
+    "regression": "{}",
+    "classification": "{}",
+    "scoring": "{id: [store]}",
+    "next_best_action": "{entity: customer, action: offer}",
+}
 
 
 @pytest.fixture()
@@ -25,8 +34,9 @@ def folder(tmp_path):
     return tmp_path
 
 
-def write(folder, name="r", family="forecasting", level="beginner", extra=""):
-    (folder / f"{name}.yaml").write_text(BASE.format(name=name, family=family, level=level) + extra)
+def write(folder, name="r", family="forecasting", level="beginner", extra="", roles=None):
+    text = BASE.format(name=name, family=family, level=level, roles=roles or ROLES[family])
+    (folder / f"{name}.yaml").write_text(text + extra)
 
 
 def test_project_recipes_load():
@@ -35,22 +45,46 @@ def test_project_recipes_load():
         "nex_retail.pricing",
         "nex_retail.forecasting",
         "nex_retail.next_best_action",
-        "nex_retail.location_scoring",
+        "nex_retail.scoring",
     }
+
+
+@pytest.mark.parametrize("family", sorted(ROLES))
+def test_every_family_loads_from_roles_alone(folder, family):
+    write(folder, family=family)
+    (recipe,) = load_recipe_folder(folder)
+    assert recipe.family == family and recipe.algorithm and recipe.split
 
 
 def test_beginner_takes_the_family_defaults(folder):
     write(folder)
     (recipe,) = load_recipe_folder(folder)
-    assert recipe.algorithm == "xgboost" and recipe.split.kind == "time" and "lag_1" not in recipe.features
-    assert recipe.hyperparameters["objective"] == "count:poisson"
+    assert recipe.algorithm == "auto" and recipe.split.kind == "time" and recipe.split_column == "week"
+    assert recipe.hyperparameters["target_mode"] == "relative"
     assert recipe.job_name == "shop__r__train" and recipe.predictions_table == "shop__r"
 
 
-def test_advanced_hyperparameters_merge_over_the_defaults(folder):
-    write(folder, level="advanced", extra="hyperparameters: {max_depth: 3}\n")
+def test_a_dataset_recipe_reads_the_raw_table_by_default(folder):
+    (folder / "r.yaml").write_text(
+        "name: r\ndataset: houses\nfamily: regression\nlevel: beginner\ntarget: price\n"
+        "evaluation_packs: [p]\n"
+    )
     (recipe,) = load_recipe_folder(folder)
-    assert recipe.hyperparameters["max_depth"] == 3 and recipe.hyperparameters["n_estimators"] == 300
+    assert recipe.input == "raw.houses" and recipe.tables == ["raw.houses"]
+
+
+def test_old_family_names_still_read(folder):
+    write(folder, family="scoring")
+    (folder / "r.yaml").write_text(
+        (folder / "r.yaml").read_text().replace("family: scoring", "family: location_scoring")
+    )
+    assert load_recipe_folder(folder)[0].family == "scoring"
+
+
+def test_advanced_hyperparameters_merge_over_the_defaults(folder):
+    write(folder, level="advanced", extra="hyperparameters: {max_depth: 3}\nfeatures: []\n")
+    (recipe,) = load_recipe_folder(folder)
+    assert recipe.hyperparameters["max_depth"] == 3 and recipe.hyperparameters["target_mode"] == "relative"
 
 
 def test_version_is_the_content_hash(folder):
@@ -64,14 +98,25 @@ def test_version_is_the_content_hash(folder):
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("family", "roles", "extra", "message"),
     [
-        ("features: [a]\n", "features may not be set in a beginner recipe"),
-        ("colour: blue\n", "colour: Extra inputs are not permitted"),
+        ("forecasting", None, "features: [a]\n", "features may not be set in a beginner recipe"),
+        ("forecasting", None, "colour: blue\n", "colour: Extra inputs are not permitted"),
+        ("forecasting", "{}", "", "family forecasting needs the role\\(s\\) time under `roles`"),
+        ("pricing", "{price: price, series: [a]}", "", "roles series do not apply to family pricing"),
+        ("next_best_action", "{entity: c}", "", "needs the role\\(s\\) action"),
+        ("regression", "{id: [units]}", "", "target `units` is also given a role"),
+        (
+            "next_best_action",
+            "{entity: c, action: offer, shape: wide}",
+            "",
+            "in the wide shape the target is the chosen option",
+        ),
+        ("forecasting", "{time: w, frequency: fortnightly}", "", "roles.frequency: Input should be"),
     ],
 )
-def test_errors_name_the_file_and_field(folder, extra, message):
-    write(folder, extra=extra)
+def test_errors_name_the_file_and_field(folder, family, roles, extra, message):
+    write(folder, family=family, roles=roles, extra=extra)
     with pytest.raises(RecipeError, match=message) as err:
         load_recipe_folder(folder)
     assert str(folder / "r.yaml") in str(err.value)
@@ -79,7 +124,7 @@ def test_errors_name_the_file_and_field(folder, extra, message):
 
 def test_bad_family_and_table_are_reported(folder):
     (folder / "r.yaml").write_text(
-        BASE.format(name="r", family="churn", level="beginner").replace("marts.sales", "sales")
+        BASE.format(name="r", family="churn", level="beginner", roles="{}").replace("marts.sales", "sales")
     )
     with pytest.raises(RecipeError) as err:
         load_recipe_folder(folder)
@@ -87,7 +132,9 @@ def test_bad_family_and_table_are_reported(folder):
 
 
 def test_file_named_after_recipe(folder):
-    (folder / "other.yaml").write_text(BASE.format(name="r", family="pricing", level="beginner"))
+    (folder / "other.yaml").write_text(
+        BASE.format(name="r", family="pricing", level="beginner", roles="{price: p}")
+    )
     with pytest.raises(RecipeError, match="must be named after its recipe"):
         load_recipe_folder(folder)
 

@@ -1,0 +1,146 @@
+"""Drafting recipes from profile facts: the family, the roles and the reasons, for each shape of
+table a user brings."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from nex_assets.ml.logic.recipe import load_recipe_folder
+from nex_assets.ml.logic.suggest import (
+    Column,
+    Facts,
+    SuggestError,
+    choose_family,
+    draft,
+    to_yaml,
+    wide_choice,
+)
+from tests.core.helpers import ROOT
+
+
+def facts(name, columns, rows=100, **extra) -> Facts:
+    return Facts(name, [Column(n, t, s, d, rows) for n, t, s, d in columns], **extra)
+
+
+PANEL = facts(
+    "cigarettes",
+    [
+        ("rownames", "bigint", "identifier", 1380),
+        ("state", "bigint", "identifier", 46),
+        ("year", "bigint", "year", 30),
+        ("price", "double precision", "amount", 1200),
+        ("pop", "double precision", "count", 1300),
+        ("sales", "double precision", "amount", 1100),
+        ("pimin", "double precision", "measure", 1000),
+    ],
+    rows=1380,
+    frequencies={"year": "yearly"},
+    panel_keys={"year": ["state"]},
+)
+SERIES = facts(
+    "passengers",
+    [
+        ("rownames", "bigint", "identifier", 144),
+        ("time", "double precision", "period", 144),
+        ("value", "bigint", "count", 118),
+    ],
+    rows=144,
+    frequencies={"time": "monthly"},
+    panel_keys={"time": []},
+)
+CHOICES = facts(
+    "yogurt",
+    [
+        ("rownames", "bigint", "identifier", 2412),
+        ("id", "bigint", "identifier", 100),
+        *[
+            (f"{a}_{o}", "double precision", "measure", 50)
+            for a in ("feat", "price")
+            for o in ("yoplait", "dannon", "hiland", "weight")
+        ],
+        ("choice", "text", "category", 4),
+    ],
+    rows=2412,
+    categories={"choice": ["dannon", "hiland", "weight", "yoplait"]},
+)
+HOUSES = facts(
+    "houses",
+    [
+        ("rownames", "bigint", "identifier", 546),
+        ("price", "bigint", "amount", 200),
+        ("lotsize", "bigint", "count", 300),
+        ("airco", "text", "flag", 2),
+        ("owner_email", "text", "personal", 546),
+        ("listing_text", "text", "free_text", 540),
+        ("price_per_m2", "double precision", "amount", 500),
+    ],
+    rows=546,
+    correlations={"lotsize": 0.54, "price_per_m2": 0.97},
+)
+
+
+def test_the_family_follows_from_the_columns():
+    assert choose_family(PANEL, None) == "pricing"
+    assert choose_family(SERIES, None) == "forecasting"
+    assert choose_family(CHOICES, None) == "next_best_action"
+    assert choose_family(HOUSES, "price") == "regression"
+    assert choose_family(HOUSES, "airco") == "classification"
+
+
+def test_a_table_with_no_obvious_task_asks_for_a_target():
+    with pytest.raises(SuggestError, match="--target"):
+        choose_family(HOUSES, None)
+    with pytest.raises(SuggestError, match="cannot be predicted"):
+        choose_family(HOUSES, "rownames")
+
+
+def test_pricing_panel_gets_entity_and_period_effects_and_controls():
+    d = draft(PANEL)
+    roles = d.fields["roles"]
+    assert d.fields["target"] == "sales" and roles["price"] == "price"
+    assert roles["entities"] == ["state"] and roles["time"] == "year"
+    assert set(roles["controls"]) == {"pop", "pimin"}
+    assert "cost" not in roles  # no cost column: no margin optimisation
+
+
+def test_forecast_of_one_series_takes_the_detected_frequency():
+    d = draft(SERIES)
+    assert d.fields["target"] == "value"
+    assert d.fields["roles"]["time"] == "time" and d.fields["roles"]["series"] == []
+    assert "monthly" in d.why["roles.time"]
+
+
+def test_wide_choice_panel_is_found_from_option_named_columns():
+    assert wide_choice(CHOICES) == ("choice", ["feat", "price"])
+    roles = draft(CHOICES).fields["roles"]
+    assert roles["shape"] == "wide" and roles["entity"] == "id" and roles["id"] == ["rownames"]
+
+
+def test_regression_leaves_out_keys_personal_data_prose_and_near_copies_of_the_target():
+    d = draft(HOUSES, target="price")
+    assert d.fields["features"] == ["lotsize", "airco"]
+    assert d.fields["roles"] == {"id": ["rownames"]}
+    assert "price_per_m2 (r = 0.97)" in d.why["features"]
+
+
+def test_drafts_load_as_recipes_with_every_reason_as_a_comment(tmp_path):
+    for defaults in ("_families.yaml", "_algorithms.yaml"):
+        (tmp_path / defaults).write_text((ROOT / "recipes" / defaults).read_text())
+    for found in (draft(PANEL), draft(SERIES), draft(CHOICES), draft(HOUSES, target="airco")):
+        text = to_yaml(found, "a test")
+        assert "..." not in text
+        (tmp_path / f"{found.name}.yaml").write_text(text)
+        assert text.count("# ") >= len(found.why)
+        assert yaml.safe_load(text)["family"] == found.family
+    loaded = {r.name: r for r in load_recipe_folder(tmp_path)}
+    assert loaded["houses_classification"].target == "airco"
+    assert loaded["yogurt_next_best_action"].roles.option_attributes == ["feat", "price"]
+    assert loaded["cigarettes_pricing"].roles.entities == ["state"]
+
+
+def test_scoring_needs_a_column_that_names_each_entity():
+    assert draft(HOUSES, family="scoring", target="price").fields["roles"] == {"id": ["rownames"]}
+    anonymous = facts("anonymous", [("price", "bigint", "amount", 90), ("rooms", "bigint", "count", 8)])
+    with pytest.raises(SuggestError, match="scoring ranks entities"):
+        draft(anonymous, family="scoring", target="price")
