@@ -30,6 +30,23 @@ def nex_home(tmp_path_factory) -> Path:
             os.environ[k] = v
 
 
+@pytest.fixture(scope="session", autouse=True)
+def expectations_copy(tmp_path_factory):
+    """The project's suites, copied: steps write automatic suites into the suites folder, and a test
+    run must never leave files in the checkout."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("expectations") / "expectations"
+    shutil.copytree(ROOT / "expectations", folder)
+    previous = os.environ.get("NEX_EXPECTATIONS_DIR")
+    os.environ["NEX_EXPECTATIONS_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("NEX_EXPECTATIONS_DIR", None)
+    else:
+        os.environ["NEX_EXPECTATIONS_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def database(nex_home):
     from nex_assets.core import db

@@ -1,4 +1,5 @@
-"""``nex quality``: draft a suite from a profile, check suite files, show a dataset's score history."""
+"""``nex quality``: draft a suite from a profile, build and adopt automatic suites, check suite files,
+show a dataset's score history."""
 
 from __future__ import annotations
 
@@ -34,6 +35,41 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(f"{len(suite['expectations'])} suggested expectations written to {path}")
     print(f"Review them, then adopt by moving the file to {env.expectations_dir() / (ds.name + '.json')}.")
+    return 0
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    from nex_assets.quality import auto
+    from nex_assets.quality.logic.suite import SuiteError
+
+    try:
+        ds = _dataset(args.dataset)
+        target = auto.accept(env.expectations_dir(), ds.name, force=args.force)
+    except (LookupError, FileNotFoundError, FileExistsError, SuiteError) as exc:
+        return _fail(str(exc))
+    print(f"adopted: {target}")
+    print(
+        "Its rules still warn; set meta.severity to error on those that must block. The next run of "
+        f"{ds.name}/quality checks it group by group (reload the code location if one is running)."
+    )
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from nex_assets.core import db
+    from nex_assets.quality import auto
+    from nex_assets.quality.drafts import NoProfile
+
+    try:
+        ds = _dataset(args.dataset)
+        with db.connect(db.bootstrap()) as conn:
+            path, suite, seconds = auto.build(conn, ds.name, list(ds.primary_key), env.expectations_dir())
+    except (LookupError, NoProfile) as exc:
+        return _fail(str(exc))
+    discovered = [e for e in suite["expectations"] if e["meta"].get("group") == "discovered"]
+    print(f"{path}: {len(suite['expectations'])} rules, {len(discovered)} discovered ({seconds:.2f}s)")
+    for e in discovered:
+        print(f"  {e['description']}: {e['meta']['note']}")
     return 0
 
 
@@ -87,6 +123,19 @@ def register(sub) -> None:
     )
     suggest.add_argument("dataset")
     suggest.set_defaults(func=cmd_suggest)
+    accept = qsub.add_parser(
+        "accept",
+        help="adopt expectations/auto/<dataset>.json as the dataset's suite expectations/<dataset>.json",
+    )
+    accept.add_argument("dataset")
+    accept.add_argument("--force", action="store_true", help="replace an existing suite")
+    accept.set_defaults(func=cmd_accept)
+    rebuild = qsub.add_parser(
+        "auto",
+        help="(re)build expectations/auto/<dataset>.json from the newest profile (the old one to history/)",
+    )
+    rebuild.add_argument("dataset")
+    rebuild.set_defaults(func=cmd_rebuild)
     lint = qsub.add_parser("lint", help="check suite files in expectations/ (all, or the datasets named)")
     lint.add_argument("datasets", nargs="*")
     lint.set_defaults(func=cmd_lint)

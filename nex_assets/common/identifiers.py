@@ -74,3 +74,9 @@ def dataset_identifier(name: str) -> str:
             f"dataset name {name!r} is {len(ident)} characters long; at most {MAX_IDENTIFIER} are allowed"
         )
     return ident
+
+
+def quote_ident(name: str) -> str:
+    """A column or table name quoted for SQL text (for queries stored in files, where no driver
+    composes them)."""
+    return '"' + name.replace('"', '""') + '"'

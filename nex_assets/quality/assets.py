@@ -58,7 +58,7 @@ def _check_result(group: CheckGroup, outcomes: list[Outcome], ds: Dataset, docs_
             _observed(o),
             markdown.number(o.unexpected_count) if o.unexpected_count is not None else "",
             _pct(o),
-            ", ".join(str(v) for v in o.examples),
+            "; ".join(str(v) for v in o.examples),
             (o.error or "").splitlines()[0][:200] if o.error else "",
         ]
         for o in outcomes
@@ -108,20 +108,47 @@ def _age_hours(context: dg.AssetExecutionContext, ds: Dataset) -> float | None:
     return None if event is None else max(0.0, (time.time() - event.timestamp) / 3600)
 
 
+# The checks of an automatic suite, known before the suite is (it is built on the first run).
+AUTO_CHECKS = {
+    "auto_warn": "automatic rules from the first profile: types, completeness, ranges with slack, "
+    "allowed values, keys, formats, signs and domains from what each column means (warns, blocks "
+    "nothing)",
+    "discovered_warn": "rules discovered across columns: arithmetic identities, order relations, "
+    "dependencies between categories, conditional completeness (warns, blocks nothing)",
+}
+
+
 def quality_asset(
     ds: Dataset,
-    suite: Suite,
+    suite: Suite | None,
     settings: QualitySettings,
     default_freshness_h: float,
     names: set[str],
     retry: dg.RetryPolicy,
 ) -> dg.AssetsDefinition:
-    groups = suite.groups()
-    check_specs = [
-        dg.AssetCheckSpec(name=g.name, asset=raw_key(ds), description=g.description(), blocking=g.blocking)
-        for g in groups
-    ]
-    refs = referenced_datasets(suite, names)
+    """With ``suite`` None, the dataset's automatic suite (``expectations/auto/``), built from its
+    first profile when the step first runs."""
+    if suite is not None:
+        groups = suite.groups()
+        check_specs = [
+            dg.AssetCheckSpec(
+                name=g.name, asset=raw_key(ds), description=g.description(), blocking=g.blocking
+            )
+            for g in groups
+        ]
+        refs = referenced_datasets(suite, names)
+        deps = [raw_key(ds), *(dg.AssetKey([r, "raw"]) for r in refs)]
+        what = f"the suite `{suite.file}`"
+        metadata = {"suite": suite.file, "expectations": len(suite.expectations), "checks": len(groups)}
+    else:
+        check_specs = [
+            dg.AssetCheckSpec(name=name, asset=raw_key(ds), description=text, blocking=False)
+            for name, text in AUTO_CHECKS.items()
+        ]
+        groups = []
+        deps = [raw_key(ds), dg.AssetKey([ds.name, "profile"])]
+        what = f"the automatic suite `expectations/auto/{ds.name}.json` (warnings only)"
+        metadata = {"suite": f"expectations/auto/{ds.name}.json (automatic)"}
     try:
         fresh_h = freshness_hours(ds.monitoring, default_freshness_h)
     except ValueError as exc:
@@ -129,11 +156,11 @@ def quality_asset(
     spec = dataset_spec(
         ds,
         "quality",
-        f"quality of `raw.{ds.name}`: the suite `{suite.file}` as asset checks on `{ds.name}/raw` and a "
+        f"quality of `raw.{ds.name}`: {what} as asset checks on `{ds.name}/raw` and a "
         "score per dimension, kept in `nex.quality_scores`.",
-        deps=[raw_key(ds), *(dg.AssetKey([r, "raw"]) for r in refs)],
+        deps=deps,
         kinds={"great_expectations", "postgres"},
-        metadata={"suite": suite.file, "expectations": len(suite.expectations), "checks": len(groups)},
+        metadata=metadata,
     )
 
     @dg.multi_asset(
@@ -151,9 +178,22 @@ def quality_asset(
             table = conn.execute("select to_regclass(%s)", (f'raw."{ds.name}"',)).fetchone()[0]
         if table is None:
             raise dg.Failure(f"raw.{ds.name} has never been loaded; materialize {ds.name}/raw first")
+        used = suite
+        if used is None:
+            from nex_assets.core import env
+            from nex_assets.quality import auto
+            from nex_assets.quality.drafts import NoProfile
+
+            try:
+                with warehouse.connect() as conn:
+                    used = auto.ensure(
+                        conn, ds.name, list(ds.primary_key), env.expectations_dir(), ds.sensitive_columns
+                    )
+            except (NoProfile, SuiteError) as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
         try:
             run = validate.run_suite(
-                suite,
+                used,
                 warehouse.database(),
                 table=("raw", ds.name),
                 sensitive=ds.sensitive_columns,
@@ -174,7 +214,7 @@ def quality_asset(
                 context,
                 quality_key(ds),
                 ds,
-                suite,
+                used,
                 run,
                 card,
                 settings,
@@ -182,8 +222,22 @@ def quality_asset(
                 llm=llm,
                 docs_url=docs_url,
             )
-        for group in groups:
-            if dg.AssetCheckKey(raw_key(ds), group.name) in selected_checks:
-                yield _check_result(group, [by_index[e.index] for e in group.expectations], ds, docs_url)
+        found = {g.name: g for g in used.groups()}
+        for name in [g.name for g in groups] if suite is not None else AUTO_CHECKS:
+            if dg.AssetCheckKey(raw_key(ds), name) not in selected_checks:
+                continue
+            group = found.get(name)
+            if group is None:
+                # An automatic suite with no rule of this kind (no rule held across columns).
+                yield dg.AssetCheckResult(
+                    asset_key=raw_key(ds),
+                    check_name=name,
+                    passed=True,
+                    metadata={"expectations": 0},
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description="no rule of this kind was found",
+                )
+                continue
+            yield _check_result(group, [by_index[e.index] for e in group.expectations], ds, docs_url)
 
     return _quality

@@ -1,5 +1,5 @@
-"""Data quality: each dataset with a suite in ``expectations/`` gets asset checks on ``<dataset>/raw``
-and a ``<dataset>/quality`` score asset."""
+"""Data quality: every dataset gets asset checks on ``<dataset>/raw`` and a ``<dataset>/quality``
+score asset, from its suite in ``expectations/`` or, without one, from its automatic suite."""
 
 from __future__ import annotations
 
@@ -30,9 +30,8 @@ def build(catalog) -> dg.Definitions:
     for ds in catalog.datasets:
         # A broken suite leaves its dataset without quality checks, and only that dataset.
         with catalog.problems.isolate("suite", folder / f"{ds.name}.json"):
+            # Without a hand-written suite, the automatic one (built on the first run).
             suite = find_suite(folder, ds.name)
-            if suite is None:
-                continue
             own = dataset_settings(project_settings, ds.quality, ds.file)
             assets.append(quality_asset(ds, suite, own, default_freshness, catalog.names(), retry))
     return dg.Definitions(assets=assets, resources={"llm": LLM} if assets else {})

@@ -15,7 +15,7 @@ import html
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,23 @@ def _outcome(exp, result_obj, row_count: int, sensitive: set[str]) -> Outcome:
     )
 
 
+def _breaking_rows(conn, exp, table: tuple[str, str], sensitive: set[str], limit: int) -> tuple:
+    """The first rows a rule's query returns, as ``column=value`` text (sensitive values masked):
+    GX's BASIC results count them but do not say which they are. The query is the suite's own."""
+    import sqlalchemy as sa
+
+    relation = f'"{table[0]}"."{table[1]}"'
+    query = exp.kwargs["unexpected_rows_query"].replace("{batch}", relation)
+    try:
+        with conn.begin_nested():
+            rows = conn.execute(sa.text(f"select * from ({query}) as q limit {int(limit)}")).mappings().all()
+    except sa.exc.SQLAlchemyError:
+        return ()
+    return tuple(
+        ", ".join(f"{k}={patterns.mask(v) if k in sensitive else v}" for k, v in row.items()) for row in rows
+    )
+
+
 def write_index(root: Path) -> Path:
     """``data_docs_dir()/index.html``: one link per dataset's site. Rewritten whole and renamed into
     place, so steps of different datasets finishing together never leave a torn page."""
@@ -199,17 +216,28 @@ def run_suite(
     results = definition.run(
         result_format={"result_format": result_format, "partial_unexpected_count": partial_unexpected_count}
     )
+    by_index = {int(r.expectation_config.meta[INDEX_KEY]): r for r in results.results}
     engine = source.get_engine()
     try:
         with engine.connect() as conn:
             row_count = conn.execute(
                 sa.select(sa.func.count()).select_from(sa.table(table[1], schema=table[0]))
             ).scalar_one()
+            outcomes = [
+                _outcome(exp, by_index[exp.index], row_count, sensitive) for exp in suite.expectations
+            ]
+            outcomes = [
+                replace(
+                    o,
+                    examples=_breaking_rows(conn, o.expectation, table, sensitive, partial_unexpected_count),
+                )
+                if o.expectation.type == "unexpected_rows_expectation" and not o.success and not o.error
+                else o
+                for o in outcomes
+            ]
     finally:
         # The step ends here; leave no pooled connection to the warehouse behind.
         engine.dispose()
-    by_index = {int(r.expectation_config.meta[INDEX_KEY]): r for r in results.results}
-    outcomes = [_outcome(exp, by_index[exp.index], row_count, sensitive) for exp in suite.expectations]
     # Store the masked results over what GX stored, so the Data Docs never show sensitive values.
     batch_id = results.results[0].expectation_config.kwargs.get("batch_id") if results.results else None
     identifier = ValidationResultIdentifier(

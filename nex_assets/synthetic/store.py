@@ -33,11 +33,15 @@ def latest_version(conn: psycopg.Connection, dataset: str) -> tuple[str, int] | 
 
 def read_profile(conn: psycopg.Connection, dataset: str, data_version: str) -> dict[str, ColumnInfo]:
     rows = conn.execute(
-        """select column_name, pg_type, inferred_type, sensitive, stats->>'personal_data'
+        """select column_name, pg_type, inferred_type, sensitive, stats->>'personal_data',
+                  stats->>'semantic_type'
              from nex.column_profiles where dataset = %s and data_version = %s""",
         (dataset, data_version),
     ).fetchall()
-    return {name: ColumnInfo(base_type(t), kind, bool(s), personal) for name, t, kind, s, personal in rows}
+    return {
+        name: ColumnInfo(base_type(t), kind, bool(s), personal, semantic)
+        for name, t, kind, s, personal, semantic in rows
+    }
 
 
 def read_table(conn: psycopg.Connection, dataset: str, *, rows: int, seed: int) -> tuple[pd.DataFrame, int]:

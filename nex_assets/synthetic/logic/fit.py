@@ -27,6 +27,7 @@ from nex_assets.synthetic.logic.plan import (
     NULL,
     SDV_TREATMENTS,
     ColumnPlan,
+    is_yes,
     sdv_table,
 )
 from nex_assets.synthetic.logic.settings import Relationship, SyntheticSettings
@@ -70,6 +71,8 @@ def sdv_frame(frame: pd.DataFrame, plans: list[ColumnPlan]) -> pd.DataFrame:
             col = col.astype(object).where(col.notna(), None)
             if p.sdtype == "id":
                 col = col.astype(str)
+        elif p.sdtype == "boolean" and p.flag_values is not None:
+            col = col.map(lambda v: None if pd.isna(v) else is_yes(v)).astype(object)
         out[p.name] = col
     return pd.DataFrame(out, index=frame.index)
 
@@ -256,7 +259,12 @@ def _assemble(t: TableInput, sampled: pd.DataFrame, settings: SyntheticSettings)
     sampled = sampled.reset_index(drop=True)
     out, rejections = {}, {}
     for p in t.plans:
-        if p.treatment in SDV_TREATMENTS:
+        if p.treatment in SDV_TREATMENTS and p.flag_values is not None:
+            no, yes = p.flag_values
+            out[p.name] = sampled[p.name].map(
+                lambda v, no=no, yes=yes: None if pd.isna(v) else yes if v else no
+            )
+        elif p.treatment in SDV_TREATMENTS:
             out[p.name] = sampled[p.name]
         elif p.treatment == FAKE:
             out[p.name], rejections[p.name] = fake.fake_values(

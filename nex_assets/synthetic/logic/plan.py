@@ -8,6 +8,7 @@ as they are, types SDV cannot model are left null.
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass, replace
 
@@ -38,6 +39,9 @@ class ColumnPlan:
     personal_kind: str | None = None
     regex: str | None = None
     datetime_format: str | None = None
+    # A yes/no column stored as something other than booleans (0/1, yes/no, Y/N): its (no, yes)
+    # values, so SDV learns booleans and the copy is written back in the table's own spelling.
+    flag_values: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,42 @@ class ColumnInfo:
     inferred_type: str
     sensitive: bool = False
     personal_kind: str | None = None
+    semantic: str | None = None  # the profile's semantic type (datasets/logic/semantics.py)
+
+
+_TRUE = {"1", "1.0", "yes", "y", "true", "t"}
+_FALSE = {"0", "0.0", "no", "n", "false", "f"}
+
+
+def is_yes(value) -> bool:
+    """Whether a value of a yes/no column (1, 1.0, "yes", "Y", "true", ...) says yes."""
+    return str(value).strip().lower() in _TRUE
+
+
+def flag_values(series: pd.Series) -> tuple | None:
+    """The (no, yes) values of a yes/no column that is not stored as booleans; None for real
+    booleans and for columns whose values are not one of the usual pairs."""
+    values = list(pd.unique(series.dropna()))
+    if not values or all(isinstance(v, bool) for v in values) or len(values) > 2:
+        return None
+    text = {str(v).strip().lower(): v for v in values}
+    if not set(text) <= _TRUE | _FALSE:
+        return None
+    no = next((v for k, v in text.items() if k in _FALSE), None)
+    yes = next((v for k, v in text.items() if k in _TRUE), None)
+    # A column holding only one of the two values still needs the other to write it back.
+    if no is None:
+        no = type(yes)(0) if isinstance(yes, numbers.Number) else _opposite(str(yes))
+    if yes is None:
+        yes = type(no)(1) if isinstance(no, numbers.Number) else _opposite(str(no))
+    return (no, yes)
+
+
+def _opposite(word: str) -> str:
+    pairs = {"yes": "no", "y": "n", "true": "false", "t": "f"}
+    pairs |= {v: k for k, v in pairs.items()}
+    found = pairs.get(word.lower(), "")
+    return found.upper() if word.isupper() else found.capitalize() if word[:1].isupper() else found
 
 
 def id_regex(values: pd.Series) -> str | None:
@@ -70,10 +110,15 @@ def id_regex(values: pd.Series) -> str | None:
 
 
 def _sdtype(info: ColumnInfo, series: pd.Series) -> str:
-    if info.pg_type == "boolean" or info.inferred_type == "boolean":
-        return "boolean" if series.dropna().nunique() <= 2 else "categorical"
+    flag = info.semantic == "flag" or info.pg_type == "boolean" or info.inferred_type == "boolean"
+    if flag and series.dropna().nunique() <= 2 and (info.pg_type == "boolean" or flag_values(series)):
+        return "boolean"
     if info.pg_type in TEMPORAL_TYPES:
         return "datetime"
+    # A code stored as a number (a state, a zip code) is a label: learning it as a number would
+    # invent codes between the real ones.
+    if info.semantic in ("identifier", "category", "flag"):
+        return "categorical"
     if info.pg_type in NUMERIC_TYPES and info.inferred_type != "categorical":
         return "numerical"
     return "categorical"
@@ -158,6 +203,7 @@ def plan_table(
             )
         else:
             sdtype = _sdtype(info, series)
+            pair = flag_values(series) if sdtype == "boolean" else None
             plans.append(
                 ColumnPlan(
                     name,
@@ -165,7 +211,9 @@ def plan_table(
                     MODEL,
                     sdtype=sdtype,
                     datetime_format=datetime_format(info.pg_type) if sdtype == "datetime" else None,
-                    reason=f"learnt as {sdtype}",
+                    reason=f"learnt as {sdtype}"
+                    + (f" ({pair[0]!r}/{pair[1]!r} read as no/yes)" if pair else ""),
+                    flag_values=pair,
                 )
             )
     if primary_key and not single_key:

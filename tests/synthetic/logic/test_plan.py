@@ -78,3 +78,34 @@ def test_parts_of_a_composite_key_are_learnt_and_say_so():
     info = {c: ColumnInfo("text" if c == "a" else "integer", "categorical") for c in frame}
     plans = {p.name: p for p in plan_table(frame, info, ["a", "b"], high_cardinality_share=0.9)}
     assert plans["a"].treatment == MODEL and "composite key" in plans["a"].reason
+
+
+def test_yes_no_columns_in_any_spelling_are_learnt_as_booleans_and_written_back_as_they_were():
+    import numpy as np
+
+    from nex_assets.synthetic.logic.fit import sdv_frame
+    from nex_assets.synthetic.logic.plan import flag_values
+
+    frame = pd.DataFrame(
+        {
+            "promo": pd.array([0, 1, 1, 0, None], dtype="Int64"),
+            "airco": ["yes", "no", "no", None, "yes"],
+            "state": pd.array([1, 5, 5, 51, 1], dtype="Int64"),
+        }
+    )
+    columns = {
+        "promo": ColumnInfo("bigint", "boolean", semantic="flag"),
+        "airco": ColumnInfo("text", "categorical", semantic="flag"),
+        "state": ColumnInfo("bigint", "numeric", semantic="identifier"),
+    }
+    plans = {p.name: p for p in plan_table(frame, columns, [], high_cardinality_share=0.9)}
+    assert plans["promo"].sdtype == "boolean" and plans["promo"].flag_values == (0, 1)
+    assert plans["airco"].sdtype == "boolean" and plans["airco"].flag_values == ("no", "yes")
+    # A state code is a label: never learnt as a number.
+    assert plans["state"].sdtype == "categorical"
+    learnt = sdv_frame(frame, list(plans.values()))
+    assert learnt["promo"].tolist() == [False, True, True, False, None]
+    assert learnt["airco"].tolist() == [True, False, False, None, True]
+    assert flag_values(pd.Series(["Y", None])) == ("N", "Y")
+    assert flag_values(pd.Series([np.int64(1), np.int64(1)])) == (0, 1)
+    assert flag_values(pd.Series(["yes", "maybe"])) is None
