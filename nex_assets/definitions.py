@@ -3,11 +3,15 @@
 import dagster as dg
 
 from nex_assets.core.build import build_definitions
+from nex_assets.core.dagster import peak_memory_on_failure, peak_memory_on_success
 from nex_assets.core.resources import WarehouseResource
 
 # The main job builds the whole graph as it stands; each domain's assets join it by existing.
 main_job = dg.define_asset_job(
-    "nex_main", selection=dg.AssetSelection.all(), description="Materialize every asset of every dataset."
+    "nex_main",
+    selection=dg.AssetSelection.all(),
+    description="Materialize every asset of every dataset.",
+    hooks={peak_memory_on_success, peak_memory_on_failure},
 )
 
 # Steps fork from a server that has imported the code location once, instead of each step

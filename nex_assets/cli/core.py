@@ -11,9 +11,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from nex_assets.cli._runner import MAIN_JOB
 from nex_assets.core import env
-
-MAIN_JOB = "nex_main"
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -74,36 +73,6 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return 0
 
 
-def _job_summary(run_id: str | None) -> int:
-    import dagster as dg
-
-    instance = dg.DagsterInstance.get()
-    runs = (
-        instance.get_run_records(dg.RunsFilter(job_name=MAIN_JOB), limit=1)
-        if run_id is None
-        else [instance.get_run_record_by_id(run_id)]
-    )
-    if not runs or runs[0] is None:
-        return _fail("no run of the main job found")
-    run = runs[0].dagster_run
-    events = instance.get_records_for_run(
-        run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-    ).records
-    checks = instance.get_records_for_run(
-        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    print(f"\nRun {run.run_id} of {run.job_name}: {run.status.value}")
-    print(f"{'asset':<44} rows")
-    for record in events:
-        mat = record.event_log_entry.asset_materialization
-        rows = mat.metadata.get("dagster/row_count")
-        print(f"  {mat.asset_key.to_user_string():<42} {rows.value if rows else ''}")
-    passed = sum(1 for r in checks if r.event_log_entry.dagster_event.event_specific_data.passed)
-    print(f"{len(events)} assets materialized, {passed}/{len(checks)} checks passed")
-    print("\nOpen the Dagster UI on the same database:  .venv/bin/nex dev   (http://127.0.0.1:3000)")
-    return 0 if run.status == dg.DagsterRunStatus.SUCCESS else 1
-
-
 def supervise(cmd: list[str], launch: str) -> int:
     """Runs ``cmd`` (a Dagster run) in a session of its own and stops it when this process is
     interrupted: the first Ctrl-C or SIGTERM asks the run to stop (Dagster stops its steps and ends
@@ -150,22 +119,25 @@ def _runner(*args: str) -> tuple[list[str], str]:
     return [sys.executable, "-m", "nex_assets.cli._runner", *args, "--launch", launch], launch
 
 
+def _flags(args: argparse.Namespace) -> list[str]:
+    return [f for f, on in (("--force", getattr(args, "force", False)), ("--verbose", args.verbose)) if on]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from nex_assets.core import instance
 
     instance.prepare()
-    code = supervise(*_runner("--job", args.job))
-    if code == 130:
-        return code
-    summary = _job_summary(None) if args.job == MAIN_JOB else 0
-    return code or summary
+    code = supervise(*_runner("--job", args.job, *_flags(args)))
+    if code == 0 and args.job == MAIN_JOB:
+        print("\nOpen the Dagster UI on the same database:  .venv/bin/nex dev   (http://127.0.0.1:3000)")
+    return code
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
     from nex_assets.core import instance
 
     instance.prepare()
-    return supervise(*_runner("--select", args.select))
+    return supervise(*_runner("--select", args.select, *_flags(args)))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -199,12 +171,24 @@ def register(sub) -> None:
     dbt.add_argument("action", choices=["prepare"])
     dbt.set_defaults(func=cmd_dbt)
 
-    run = sub.add_parser("run", help="run a job (the main job by default) on the platform's Dagster instance")
+    run = sub.add_parser(
+        "run",
+        help="run a job on the platform's Dagster instance; the main job (the default) computes only "
+        "what changed since its last run",
+    )
     run.add_argument("--job", default=MAIN_JOB)
+    run.add_argument("--force", action="store_true", help="compute every asset (and reload every file)")
+    run.add_argument(
+        "--verbose", action="store_true", help="Dagster's full event log instead of progress lines"
+    )
     run.set_defaults(func=cmd_run)
 
     mat = sub.add_parser("materialize", help="materialize assets by selection, e.g. 'retail_sales/raw+'")
     mat.add_argument("select")
+    mat.add_argument("--force", action="store_true", help="also reload files whose content has not changed")
+    mat.add_argument(
+        "--verbose", action="store_true", help="Dagster's full event log instead of progress lines"
+    )
     mat.set_defaults(func=cmd_materialize)
 
     dev = sub.add_parser("dev", help="the Dagster UI and daemon on the platform's database")

@@ -11,6 +11,7 @@ import dagster as dg
 
 from nex_assets.common import markdown
 from nex_assets.common.problems import Problems
+from nex_assets.core.dagster import versioned
 
 CONFIG_KEY = dg.AssetKey(["nex", "config"])
 
@@ -34,7 +35,8 @@ def config_definitions(problems: Problems) -> dg.Definitions:
             f"{summary}. A file with a problem is left out; everything else loads.\n\n{_listing(problems)}"
         ),
         kinds={"yaml"},
-        code_version="1",
+        # Whatever problem appears or goes away makes the check worth running again.
+        code_version=versioned("1", _listing(problems)),
         check_specs=[
             dg.AssetCheckSpec(
                 "files_usable", asset=CONFIG_KEY, description="No people-edited file has a problem."

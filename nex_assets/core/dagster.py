@@ -20,17 +20,37 @@ import dagster as dg
 # Tags every asset of a dataset carries: the run queue keeps one run per dataset at a time.
 DATASET_TAG = "nex/dataset"
 GROUP_TAG = "nex/group"
+# A run tagged so recomputes even what its inputs say is unchanged (`nex run --force`).
+FORCE_TAG = "nex/force"
+
+
+def forced(context) -> bool:
+    return context.run.tags.get(FORCE_TAG) == "true"
+
+
+def versioned(code: str, *settings: Any) -> str:
+    """An asset's code version: its code's own version plus a hash of the settings it is computed
+    with, so that editing a suite, a recipe or a settings file makes it stale, and nothing else does."""
+    if not settings:
+        return code
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{code}-{digest[:12]}"
 
 
 def dataset_key(dataset: str, step: str) -> dg.AssetKey:
     return dg.AssetKey([dataset, step])
 
 
-def dataset_asset(ds, step: str, description: str, **asset_args: Any) -> dict[str, Any]:
-    """Arguments of ``@dg.asset`` for the ``step`` asset of dataset ``ds`` (``<dataset>/<step>``)."""
+def dataset_asset(
+    ds, step: str, description: str, *, settings: tuple = (), **asset_args: Any
+) -> dict[str, Any]:
+    """Arguments of ``@dg.asset`` for the ``step`` asset of dataset ``ds`` (``<dataset>/<step>``).
+    Its code version covers the dataset's catalog entry and the step's own ``settings``."""
     tags = {DATASET_TAG: ds.name, GROUP_TAG: ds.group, **asset_args.pop("tags", {})}
+    code = asset_args.pop("code_version", "1")
     return {
         "key": dataset_key(ds.name, step),
+        "code_version": versioned(code, ds.model_dump(mode="json"), *settings),
         "group_name": ds.name,
         "description": described(ds.name, description),
         "tags": tags,
@@ -111,3 +131,27 @@ def file_change_sensor(
         return dg.RunRequest(run_key=f"{name}:{key}", tags=run_tags(changed) if run_tags else {})
 
     return _sensor
+
+
+# How a step's peak memory appears in the run's log (read back by benchmarks/scale.py).
+PEAK_MEMORY = "peak memory of the step:"
+
+
+def _log_peak_memory(context) -> None:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # dbt, a process of its own
+    context.log.info(f"{PEAK_MEMORY} {max(own, children) / 1024:.0f} MiB")
+
+
+@dg.success_hook(name="peak_memory")
+def peak_memory_on_success(context) -> None:
+    """Every step says how much memory it held at most (kilobytes from getrusage on Linux): a step
+    whose memory grows with the data, instead of a sample of it, shows in the run's log."""
+    _log_peak_memory(context)
+
+
+@dg.failure_hook(name="peak_memory_on_failure")
+def peak_memory_on_failure(context) -> None:
+    _log_peak_memory(context)

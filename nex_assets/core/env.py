@@ -268,6 +268,11 @@ class LLMEndpoint:
         return bool(self.base_url or self.api_key)
 
 
+def dagster_ui_url() -> str:
+    """Where people open the Dagster UI (links in run summaries and alerts); ``nex dev`` serves it."""
+    return os.environ.get("NEX_UI_URL", "http://127.0.0.1:3000").rstrip("/")
+
+
 def llm_endpoint(default_model: str = "gpt-4o-mini") -> LLMEndpoint:
     """The LLM from NEX_LLM_BASE_URL / NEX_LLM_MODEL / OPENAI_API_KEY; embeddings go to the same endpoint
     only when NEX_EMBEDDING_MODEL names a model (else the local all-MiniLM-L6-v2 embeds)."""

@@ -16,6 +16,18 @@ from nex_assets.datasets.logic.catalog import Dataset
 PREVIEW_ROWS = 5
 
 
+def dictionary_text(conn, dataset: str) -> dict[str, str]:
+    """The data dictionary's current description of each column (none before it has run)."""
+    if conn.execute("select to_regclass('nex.dictionary_entries')").fetchone()[0] is None:
+        return {}
+    rows = conn.execute(
+        "select column_name, description from nex.dictionary_entries "
+        "where dataset = %s and column_name <> ''",
+        (dataset,),
+    ).fetchall()
+    return dict(rows)
+
+
 def raw_key(ds: Dataset) -> dg.AssetKey:
     return dataset_key(ds.name, "raw")
 
@@ -83,10 +95,15 @@ def raw_asset(ds: Dataset, catalog, settings: AutomationSettings) -> dg.AssetsDe
             context.log.warning(note) if not result.skipped else context.log.info(note)
         with warehouse.connect() as conn:
             preview = _preview(conn, ds, [c for c, _ in result.columns])
+            written = dictionary_text(conn, ds.name)
+        # A description declared in the catalog, else the data dictionary's current text.
         schema = dg.TableSchema(
             columns=[
                 dg.TableColumn(
-                    name=c, type=t, description=(ds.columns.get(c).description if c in ds.columns else None)
+                    name=c,
+                    type=t,
+                    description=(ds.columns.get(c).description if c in ds.columns else None)
+                    or written.get(c),
                 )
                 for c, t in result.columns
             ]

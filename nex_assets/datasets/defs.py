@@ -8,7 +8,7 @@ import dagster as dg
 from nex_assets.automation.logic.settings import AutomationSettings
 from nex_assets.core import settings as nex_settings
 from nex_assets.datasets.assets import profile_asset, raw_asset
-from nex_assets.datasets.sensors import landing_job, landing_sensor
+from nex_assets.datasets.sensors import landing_job, landing_sensor, new_files_sensor
 
 
 def check_dataset(ds, catalog) -> None:
@@ -26,4 +26,5 @@ def build(catalog) -> dg.Definitions:
         job = landing_job(ds)
         jobs.append(job)
         sensors.append(landing_sensor(ds, catalog, job))
+    sensors.append(new_files_sensor(catalog))
     return dg.Definitions(assets=assets, jobs=jobs, sensors=sensors)

@@ -7,7 +7,7 @@ import dagster as dg
 from nex_assets.common import markdown
 from nex_assets.core.dagster import dataset_asset, retry_policy
 from nex_assets.core.resources import WarehouseResource
-from nex_assets.datasets.assets import profile_key
+from nex_assets.datasets.assets import profile_key, raw_key
 from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.dictionary import comments
 from nex_assets.dictionary.build import DictionaryError, build_dictionary, overrides_path
@@ -39,6 +39,13 @@ def dbt_models(catalog) -> dict[str, list[Model]]:
     return {ds.name: downstream_models(manifest, ds.name) for ds in catalog.datasets}
 
 
+def _text(path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def dictionary_asset(
     ds: Dataset, catalog, settings: DictionarySettings, models: list[Model]
 ) -> dg.AssetsDefinition:
@@ -54,6 +61,8 @@ def dictionary_asset(
             deps=[profile_key(ds), *(dg.AssetKey(["warehouse", m.name]) for m in models)],
             kinds={"postgres", "openai"},
             code_version="1",
+            # The overrides people write win over generated text: editing them rebuilds the entry.
+            settings=(settings.model_dump(mode="json"), _text(overrides_path(catalog.project_dir, ds.name))),
             retry_policy=retry_policy(settings.retry),
         )
     )
@@ -77,6 +86,22 @@ def dictionary_asset(
         for column in result.stale_overrides:
             context.log.warning(f"{ds.name}.{column}: the profile changed since a person wrote its override")
         writers = sorted({e.writer for e in entries})
+        schema = dg.TableSchema(
+            columns=[
+                dg.TableColumn(
+                    name=e.column_name,
+                    type=result.pg_types.get(e.column_name, ""),
+                    description=comments.comment_text(e),
+                    tags={t: "" for t in e.tags},
+                )
+                for e in entries
+                if e.column_name != TABLE
+            ]
+        )
+        # The raw table's columns read the same text in the UI, without waiting for its next load.
+        context.log_event(
+            dg.AssetObservation(asset_key=raw_key(ds), metadata={"dagster/column_schema": schema})
+        )
         return dg.MaterializeResult(
             data_version=dg.DataVersion(
                 "|".join(f"{e.column_name}:{e.version}" for e in sorted(entries, key=lambda e: e.column_name))
@@ -118,18 +143,7 @@ def dictionary_asset(
                         ],
                     )
                 ),
-                "dagster/column_schema": dg.TableSchema(
-                    columns=[
-                        dg.TableColumn(
-                            name=e.column_name,
-                            type=result.pg_types.get(e.column_name, ""),
-                            description=comments.comment_text(e),
-                            tags={t: "" for t in e.tags},
-                        )
-                        for e in entries
-                        if e.column_name != TABLE
-                    ]
-                ),
+                "dagster/column_schema": schema,
                 "overrides_file": str(overrides_path(catalog.project_dir, ds.name)),
             },
         )

@@ -78,8 +78,17 @@ class _Context:
         self.table_facts = F.table_facts(
             ds.name, ds.description, rows, ds.primary_key, list(self.facts.values())
         )
+        self.subject = rules.row_subject(ds.name, ds.primary_key, self._numbers_rows(rows))
         self.hashes = {name: p["profile_hash"] for name, p in self.profiles.items()}
         self.hashes[TABLE] = F.table_profile_hash(ds.description, self.hashes)
+
+    def _numbers_rows(self, rows: int) -> bool:
+        """Whether the single key column is a row number (1..n): then a row is just a row."""
+        if len(self.ds.primary_key) != 1 or self.ds.primary_key[0] not in self.profiles:
+            return False
+        p = self.profiles[self.ds.primary_key[0]]
+        low, high = p["stats"].get("min"), p["stats"].get("max")
+        return low in (0, 1) and high is not None and high - low + 1 == rows == p["distinct_count"]
 
     def personal_kind(self, column: str) -> str | None:
         p = self.profiles[column]
@@ -117,11 +126,11 @@ class _Context:
     def write(self, client: LLMClient, column: str) -> Entry:
         if column == TABLE:
             messages, schema = F.table_messages(self.table_facts), TableText
-            fallback = rules.table_text(self.ds.name, self.table_facts)
+            fallback = rules.table_text(self.ds.name, self.table_facts, self.subject)
         else:
             siblings = list(self.profiles)
             messages = F.column_messages(self.ds.name, self.ds.description, self.facts[column], siblings)
-            schema, fallback = ColumnText, rules.column_text(self.ds.name, self.facts[column])
+            schema, fallback = ColumnText, rules.column_text(self.ds.name, self.facts[column], self.subject)
         parsed, info = client.complete_json(messages, schema, purpose=f"dictionary.{schema.__name__}")
         if parsed is None:
             return self.entry(
@@ -145,9 +154,9 @@ class _Context:
     def override(self, column: str, override, overrides: Overrides) -> Entry:
         """A person's text; fields they left out are filled by the rule-based writer from the facts."""
         if column == TABLE:
-            base = rules.table_text(self.ds.name, self.table_facts)
+            base = rules.table_text(self.ds.name, self.table_facts, self.subject)
         else:
-            base = rules.column_text(self.ds.name, self.facts[column])
+            base = rules.column_text(self.ds.name, self.facts[column], self.subject)
         given = override.model_dump(exclude_none=True, exclude={"author"})
         text = base.model_copy(update=given)
         author = override.author or overrides.author

@@ -77,6 +77,21 @@ def _stored(conn: psycopg.Connection, collection: str) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
+def _contents(collection: Collection, project_dir: Path, settings: str):
+    root = collection.root(project_dir)
+    paths = {_relative(p, root): p for p in collection.files(project_dir) if document_kind(p)}
+    digests = {rel: _digest(p) for rel, p in paths.items()}
+    version = hashlib.sha256(json.dumps([settings, sorted(digests.items())]).encode()).hexdigest()[:16]
+    return paths, digests, version
+
+
+def pending_version(collection: Collection, project_dir: Path) -> str:
+    """The data version a sync would record now, from the files' content, without parsing them."""
+    from nex_assets.llm.embedder import get_embedder
+
+    return _contents(collection, project_dir, collection.settings_hash(get_embedder().name))[2]
+
+
 def sync_collection(
     conn: psycopg.Connection,
     collection: Collection,
@@ -88,11 +103,8 @@ def sync_collection(
 ) -> SyncResult:
     """Parses, chunks and embeds what changed in ``collection``; ``conn`` must not be in a transaction."""
     settings = collection.settings_hash(embedder.name)
-    root = collection.root(project_dir)
-    paths = {_relative(p, root): p for p in collection.files(project_dir) if document_kind(p)}
+    paths, digests, version = _contents(collection, project_dir, settings)
     stored = _stored(conn, collection.name)
-    digests = {rel: _digest(p) for rel, p in paths.items()}
-    version = hashlib.sha256(json.dumps([settings, sorted(digests.items())]).encode()).hexdigest()[:16]
     result = SyncResult(collection.name, version, [])
 
     parsed: dict[str, list[Chunk]] = {}

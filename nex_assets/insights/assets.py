@@ -15,7 +15,9 @@ def insights_key(ds: Dataset) -> dg.AssetKey:
     return dg.AssetKey([ds.name, "insights"])
 
 
-def insights_asset(ds: Dataset, settings: DictionarySettings) -> dg.AssetsDefinition:
+def insights_asset(
+    ds: Dataset, settings: DictionarySettings, targets: set[str] | frozenset = frozenset()
+) -> dg.AssetsDefinition:
     section = dataset_section(ds.dictionary, ds.file).insights
 
     @dg.asset(
@@ -25,10 +27,12 @@ def insights_asset(ds: Dataset, settings: DictionarySettings) -> dg.AssetsDefini
             f"main findings about `raw.{ds.name}`: summary, key metrics, trends, IQR anomalies, strong "
             "correlations, quality and recommendations. Numbers are computed by code; the LLM (or rules) "
             "only phrases them, each statement citing its facts. Kept in `nex.insights`.",
-            # After the dictionary: units and personal-data flags come from it.
-            deps=[dictionary_key(ds)],
+            # After the profile it reads, and after the dictionary: units and personal-data flags
+            # come from it.
+            deps=[dg.AssetKey([ds.name, "profile"]), dictionary_key(ds)],
             kinds={"postgres", "openai"},
             code_version="1",
+            settings=(settings.insights.model_dump(mode="json"), sorted(targets)),
             retry_policy=retry_policy(settings.retry),
         )
     )
@@ -43,7 +47,7 @@ def insights_asset(ds: Dataset, settings: DictionarySettings) -> dg.AssetsDefini
             with warehouse.connect(autocommit=True) as conn:
                 units = {c: e.unit for c, e in load_entries(conn, ds.name).items()}
                 try:
-                    found, data_version = facts.compute(conn, ds, settings.insights, section, units)
+                    found, data_version = facts.compute(conn, ds, settings.insights, section, units, targets)
                 except ValueError as exc:
                     raise dg.Failure(str(exc), allow_retries=False) from exc
                 result = write.phrase(ds.name, found, client, settings.insights.max_statements)

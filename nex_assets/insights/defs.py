@@ -16,6 +16,13 @@ def check_dataset(ds, catalog) -> None:
 
 def build(catalog) -> dg.Definitions:
     settings = nex_settings.load(DictionarySettings)
+    # Columns some recipe predicts, per dataset (a recipe names a dataset or a group of them).
+    targets: dict[str, set[str]] = {}
+    for recipe in catalog.recipes:
+        for ds in catalog.datasets:
+            if recipe.dataset in (ds.name, ds.group):
+                targets.setdefault(ds.name, set()).add(recipe.target)
     return dg.Definitions(
-        assets=[insights_asset(ds, settings) for ds in catalog.datasets], resources={"llm": LLM}
+        assets=[insights_asset(ds, settings, targets.get(ds.name, set())) for ds in catalog.datasets],
+        resources={"llm": LLM},
     )

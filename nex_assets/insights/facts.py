@@ -9,23 +9,42 @@ import psycopg
 from psycopg import sql
 
 from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.datasets.logic.semantics import SUMMABLE
 from nex_assets.dictionary.logic.settings import DatasetInsights, InsightSettings
 from nex_assets.dictionary.store import latest_profiles
 from nex_assets.insights.logic import findings as I
 
 _CURRENCIES = {"gbp", "usd", "eur"}
 _INTEGER_TYPES = {"integer", "bigint", "smallint"}
+_NUMBER_TYPES = _INTEGER_TYPES | {"numeric", "double precision", "real"}
 # Above this many rows, correlations come from a block sample of about this many rows.
 CORRELATION_SAMPLE_ROWS = 1_000_000
 
 
+def _semantic(profile: dict) -> str | None:
+    return (profile.get("stats") or {}).get("semantic_type")
+
+
 def _additive(profile: dict, unit: str | None, non_additive_words: list[str]) -> bool:
-    """Sums make sense for amounts of money and counts that are never negative; prices, averages, rates
-    and the like (named so) are averaged instead."""
+    """Sums make sense for amounts and counts that are never negative; prices, averages, rates and
+    the like (named so), shares and other measures are averaged instead; codes and years never
+    become measures at all (see ``compute``)."""
     words = set(profile["column_name"].lower().split("_"))
     if profile["stats"].get("negatives") or words & set(non_additive_words):
         return False
+    semantic = _semantic(profile)
+    if semantic is not None:
+        return semantic in ("count", "amount")
     return (unit or "").lower() in _CURRENCIES or profile["pg_type"] in _INTEGER_TYPES
+
+
+def _is_measure(profile: dict) -> bool:
+    """A number that means a quantity: never an identifier or code (a state, a zip code), a year,
+    a yes/no flag or a category, whatever its storage type."""
+    semantic = _semantic(profile)
+    if semantic is not None:
+        return semantic in SUMMABLE
+    return profile["inferred_type"] == "numeric"
 
 
 def compute(
@@ -34,8 +53,10 @@ def compute(
     settings: InsightSettings,
     section: DatasetInsights,
     units: dict[str, str | None],
+    targets: set[str] | frozenset = frozenset(),
 ) -> tuple[list[I.Fact], str]:
-    """All facts of ``ds`` and the profile's data version."""
+    """All facts of ``ds`` and the profile's data version. ``targets`` are columns models predict:
+    a column that tracks one is a good predictor, never advice to drop one of the two."""
     profiles = latest_profiles(conn, ds.name)
     if not profiles:
         raise ValueError(f"raw.{ds.name} has no profile; materialize {ds.name}/profile first")
@@ -57,7 +78,7 @@ def compute(
     measures = section.measures or [
         p["column_name"]
         for p in profiles
-        if p["inferred_type"] == "numeric" and not p["sensitive"] and p["column_name"] not in ds.primary_key
+        if _is_measure(p) and not p["sensitive"] and p["column_name"] not in ds.primary_key
     ]
     unknown = [m for m in measures if m not in by_name]
     if unknown:
@@ -97,7 +118,9 @@ def compute(
             if fact:
                 facts.append(fact)
     ranked = sorted(measures, key=lambda m: by_name[m]["null_share"])[: settings.max_correlation_columns]
-    facts += I.correlations(_correlations(conn, table, ranked, rows), settings.correlation_threshold)
+    facts += I.correlations(
+        _correlations(conn, table, ranked, rows), settings.correlation_threshold, set(targets)
+    )
     facts += _quality(conn, ds.name)
     return facts, profiles[0]["data_version"]
 
@@ -112,36 +135,52 @@ def _totals(conn: psycopg.Connection, table: sql.Composable, columns: list[str])
     return {c: (round(v, 4) if v is not None else None) for c, v in zip(columns, row, strict=True)}
 
 
+def time_column_of(by_name: dict[str, dict], declared: str | None) -> str | None:
+    """The declared time column, else a date column, else a column of years or fractional years
+    (the one with the most distinct values)."""
+    if declared:
+        return declared
+    usable = [p for p in by_name.values() if not p["sensitive"]]
+    dated = [p for p in usable if p["inferred_type"] == "datetime"]
+    timed = [p for p in usable if _semantic(p) in ("year", "period") and p["distinct_count"] > 1]
+    chosen = dated or sorted(timed, key=lambda p: -p["distinct_count"])
+    return chosen[0]["column_name"] if chosen else None
+
+
 def _trends(conn, ds, table, by_name, measures, additive, settings, section, units) -> list[I.Fact]:
-    time_column = section.time_column or next(
-        (
-            p["column_name"]
-            for p in by_name.values()
-            if p["inferred_type"] == "datetime" and not p["sensitive"]
-        ),
-        None,
-    )
+    time_column = time_column_of(by_name, section.time_column)
     if time_column is None:
         return []
     if time_column not in by_name:
         raise ValueError(f"{ds.file}: dictionary.insights.time_column {time_column!r} is not a column")
     t = sql.Identifier(time_column)
-    first, last = conn.execute(
-        sql.SQL("select min({})::date, max({})::date from {}").format(t, t, table)
-    ).fetchone()
-    if first is None:
-        return []
-    grain = "week" if (last - first).days <= 730 else "month"
     aggs = [sql.SQL("count(*)::double precision")] + [
         sql.SQL("{}({})::double precision").format(
             sql.SQL("sum" if additive[m] else "avg"), sql.Identifier(m)
         )
         for m in measures
     ]
+    if by_name[time_column]["pg_type"] in _NUMBER_TYPES:
+        # Years (1963, or 63) and fractional years (1949.083): each value is a period.
+        first, last = conn.execute(sql.SQL("select min({}), max({}) from {}").format(t, t, table)).fetchone()
+        if first is None:
+            return []
+        grain = "year" if float(first) % 1 == 0 and float(last) % 1 == 0 else "period"
+        period = sql.SQL("{}::text").format(t)
+        order = t
+    else:
+        first, last = conn.execute(
+            sql.SQL("select min({})::date, max({})::date from {}").format(t, t, table)
+        ).fetchone()
+        if first is None:
+            return []
+        grain = "week" if (last - first).days <= 730 else "month"
+        period = sql.SQL("date_trunc({}, {})::date::text").format(sql.Literal(grain), t)
+        order = sql.SQL("1")
     series = conn.execute(
-        sql.SQL(
-            "select date_trunc({}, {})::date::text, {} from {} where {} is not null group by 1 order by 1"
-        ).format(sql.Literal(grain), t, sql.SQL(", ").join(aggs), table, t)
+        sql.SQL("select {}, {} from {} where {} is not null group by {} order by {}").format(
+            period, sql.SQL(", ").join(aggs), table, t, t if order is t else sql.SQL("1"), order
+        )
     ).fetchall()
     facts = [
         I.Fact(

@@ -51,6 +51,10 @@ def knowledge_gaps_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
             deps=_upstream(ds),
             kinds={"postgres"},
             code_version="1",
+            settings=(
+                settings.load(GapSettings).model_dump(mode="json"),
+                sorted(r.version for r in catalog.recipes),
+            ),
             # It calls the LLM: the same step retry policy as the dictionary's.
             retry_policy=retry_policy(settings.load(DictionarySettings).retry),
         )
@@ -58,7 +62,7 @@ def knowledge_gaps_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
     def _knowledge_gaps(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMResource
     ) -> dg.MaterializeResult:
-        from nex_assets.knowledge_gaps.facts import dataset_facts, recipe_needs, store
+        from nex_assets.knowledge_gaps.facts import dataset_facts, recipe_needs, store, table_facts
 
         gap_settings = settings.load(GapSettings)
         client = llm.client(warehouse.database())
@@ -74,8 +78,18 @@ def knowledge_gaps_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
             for needs in recipe_needs():
                 if not kg.applies(needs, facts, gap_settings):
                     continue
-                gaps = kg.find_gaps(needs, facts, [o for o, _ in others], gap_settings)
-                text, writer = kg.summary(needs, facts, gaps), "rule-based"
+                judged = facts
+                own = needs.dataset in (ds.name, ds.group)
+                if own and needs.tables and needs.tables[0] != f"raw.{ds.name}":
+                    # A recipe of this dataset reads another table (a dbt mart, a join): that is the
+                    # table it lacks things in, not the raw one.
+                    read = table_facts(conn, needs.tables, set(needs.inputs))
+                    if read is not None:
+                        read.quality_score, read.quality_passed = facts.quality_score, facts.quality_passed
+                        read.quality_failed = facts.quality_failed
+                        judged = read
+                gaps = kg.find_gaps(needs, judged, [o for o, _ in others], gap_settings)
+                text, writer = kg.summary(needs, judged, gaps), "rule-based"
                 if gaps and client.configured:
                     facts_json = {
                         "dataset": ds.name,

@@ -58,8 +58,49 @@ def recipe_needs() -> list[RecipeNeeds]:
     for r in load_recipes(problems=Problems()):
         required = tuple(c for c in r.roles.columns() if c != r.target)
         useful = tuple(c for c in r.features if c not in required and c != r.target)
-        needs.append(RecipeNeeds(r.name, r.family, r.target, required, useful))
+        needs.append(RecipeNeeds(r.name, r.family, r.target, required, useful, r.dataset, tuple(r.tables)))
     return needs
+
+
+def table_facts(conn: psycopg.Connection, tables: tuple[str, ...], columns: set[str]) -> DatasetFacts | None:
+    """Facts of the tables a recipe reads (a dbt mart, a staging view with joins), for the columns it
+    needs, measured now; None while the first of them is not built yet."""
+    from psycopg import sql
+
+    if not tables or not _table_exists(conn, tables[0]):
+        return None
+    found: dict[str, ColumnFacts] = {}
+    rows = 0
+    for i, table in enumerate(tables):
+        if not _table_exists(conn, table):
+            continue
+        schema, name = table.split(".", 1)
+        present = [
+            c
+            for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = %s "
+                "and table_name = %s",
+                (schema, name),
+            ).fetchall()
+            if c in columns and c not in found
+        ]
+        rel = sql.Identifier(schema, name)
+        aggs = [sql.SQL("count(*)")] + [
+            part
+            for c in present
+            for part in (
+                sql.SQL("count({})").format(sql.Identifier(c)),
+                sql.SQL("count(distinct {})").format(sql.Identifier(c)),
+            )
+        ]
+        values = conn.execute(sql.SQL("select {} from {}").format(sql.SQL(", ").join(aggs), rel)).fetchone()
+        if i == 0:
+            rows = values[0]
+        for j, c in enumerate(present):
+            filled, distinct = values[1 + 2 * j], values[2 + 2 * j]
+            null_share = 1 - filled / values[0] if values[0] else 0.0
+            found[c] = ColumnFacts(c, null_share, distinct, "numeric")
+    return DatasetFacts(tables[0], int(rows), found)
 
 
 def store(

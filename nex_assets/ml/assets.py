@@ -7,9 +7,10 @@ benchmark and the tests drive the very same code.
 import dagster as dg
 
 from nex_assets.common import markdown
-from nex_assets.core.dagster import described
+from nex_assets.core.dagster import described, versioned
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.ml.logic import algorithms
+from nex_assets.ml.logic.packs import PackError
 from nex_assets.ml.logic.recipe import Recipe, RecipeError
 
 GPU_TAGS = {
@@ -94,6 +95,8 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
                 ),
                 "recipe_version": result.recipe_version,
                 "data_version": result.data_version,
+                # True when this recipe version had a model of this data already: none registered.
+                "reused": result.reused,
                 "code_version": result.code_version,
                 "algorithm": result.algorithm,
                 "candidates": dg.MetadataValue.md(_candidates_table(result.candidates))
@@ -151,6 +154,17 @@ def _slices_table(metrics) -> str:
     return markdown.table(["slice", "value", "metric", "score"], rows) if rows else "no slices"
 
 
+def _judged_version(recipe: Recipe) -> str:
+    """The evaluation's version: the recipe's and its packs' (a changed criterion judges again)."""
+    from nex_assets.ml.recipes import recipe_packs
+
+    try:
+        packs = [f"{p.name}@{p.version}" for p in recipe_packs(recipe)]
+    except (RecipeError, PackError, OSError) as exc:  # the evaluation fails on it and says why
+        packs = [f"unusable: {exc}"]
+    return versioned(recipe.version, packs)
+
+
 def _evaluation_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
     @dg.asset(
         key=evaluation_key(recipe),
@@ -163,7 +177,7 @@ def _evaluation_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
             "alias only when every pack passes. Outcomes in `nex.evaluation_results`.",
         ),
         kinds={"mlflow", "postgres"},
-        code_version=recipe.version,
+        code_version=_judged_version(recipe),
         tags=_tags(recipe),
     )
     def _evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

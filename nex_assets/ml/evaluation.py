@@ -149,13 +149,14 @@ def evaluate(
 
 def apply(recipe: Recipe, version: str, decision: Decision, packs, before: str | None) -> None:
     """Tags the version with the decision and, on a pass, moves the alias; only the champion carries
-    the champion status, so the former one is marked as replaced."""
+    the champion status, so the former one is marked as replaced. The champion judged again and
+    failing (a stricter pack) stays champion until a candidate passes: the tag follows the alias."""
     name = recipe.registered_model
     registry.tag(
         name,
         version,
         {
-            "nex.status": decision.status,
+            "nex.status": registry.CHAMPION if version == before else decision.status,
             "nex.evaluation": "passed" if decision.promote else "failed",
             "nex.evaluation_reason": decision.reason,
             "nex.evaluation_packs": ",".join(f"{p.name}@{p.version}" for p in packs),
@@ -163,8 +164,6 @@ def apply(recipe: Recipe, version: str, decision: Decision, packs, before: str |
     )
     if decision.promote:
         registry.promote(name, version)
-        if before is not None and before != version:
-            registry.tag(name, before, {"nex.status": f"replaced by version {version}"})
 
 
 RESULT_COLUMNS = (

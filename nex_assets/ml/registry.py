@@ -42,5 +42,32 @@ def tag(name: str, version: str, tags: dict[str, str]) -> None:
         c.set_model_version_tag(name, version, k, str(v)[:5000])
 
 
+def versions(name: str) -> list:
+    """Every version of the registered model, oldest first (none when it is not registered yet)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        found = client().search_model_versions(f"name = '{name}'")
+    except MlflowException:
+        return []
+    return sorted(found, key=lambda v: int(v.version))
+
+
+def trained_from(name: str, recipe_version: str, data_version: str):
+    """The version already trained from this recipe version on this data, if any: the registry holds
+    one version per pair, so the same inputs never register a copy of a model."""
+    for v in versions(name):
+        tags = v.tags or {}
+        if tags.get("nex.recipe_version") == recipe_version and tags.get("nex.data_version") == data_version:
+            return v
+    return None
+
+
 def promote(name: str, version: str) -> None:
-    client().set_registered_model_alias(name, CHAMPION, version)
+    """Moves the ``champion`` alias; every other version that still says it is champion is marked as
+    replaced, so the alias and the status tag never disagree."""
+    c = client()
+    c.set_registered_model_alias(name, CHAMPION, version)
+    for v in versions(name):
+        if str(v.version) != str(version) and (v.tags or {}).get("nex.status") == CHAMPION:
+            c.set_model_version_tag(name, v.version, "nex.status", f"replaced by version {version}")

@@ -122,6 +122,34 @@ class TrainResult:
     reused: bool = False
 
 
+def reused(version, versions: dict[str, str]) -> TrainResult:
+    """The result of the training that registered ``version`` (an MLflow ``ModelVersion``), read back
+    from its run: what a model step reports when its inputs have a model already."""
+    from mlflow.tracking import MlflowClient
+
+    run = MlflowClient().get_run(version.run_id)
+    params, tags = run.data.params, version.tags or {}
+    return TrainResult(
+        run_id=run.info.run_id,
+        run_url=run_url(run),
+        model_name=version.name,
+        version=str(version.version),
+        recipe_version=versions["recipe"],
+        data_version=versions["data"],
+        code_version=run.data.tags.get("nex.code_version", versions["code"]),
+        algorithm=tags.get("nex.algorithm", params.get("algorithm", "")),
+        rows=int(params.get("rows", 0)),
+        train_rows=int(params.get("train_rows", 0)),
+        holdout_rows=int(params.get("rows", 0)) - int(params.get("train_rows", 0)),
+        device=params.get("device", "cpu"),
+        metrics={
+            k.removeprefix("holdout."): v for k, v in run.data.metrics.items() if k.startswith("holdout.")
+        },
+        importance=None,
+        reused=True,
+    )
+
+
 REFERENCE_ROWS = 50_000
 INPUT_EXAMPLE_ROWS = 5
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nex_assets.core import env
-from nex_assets.ml import data, tracking
+from nex_assets.ml import data, registry, tracking
 from nex_assets.ml.logic import algorithms, measure, truth
 from nex_assets.ml.logic.features import ModelFrame, fingerprints
 from nex_assets.ml.logic.packs import Metrics
@@ -161,6 +161,19 @@ def train(
     t0 = time.perf_counter()
     with nexdb.connect() as conn:
         frame = data.prepare(conn, recipe)
+    rows = fingerprints(frame)
+    versions = {"recipe": recipe.version, "data": data_version(rows), "code": code_version()}
+    existing = registry.trained_from(recipe.registered_model, versions["recipe"], versions["data"])
+    if existing is not None:
+        # The same recipe version on the same data: that model exists; training again would register
+        # a copy of it (the registry keeps one version per pair).
+        log(
+            f"version {existing.version} of {recipe.registered_model} was trained from recipe version "
+            f"{versions['recipe']} on data version {versions['data']}; not trained again"
+        )
+        result = tracking.reused(existing, versions)
+        result.timings = {"read_s": time.perf_counter() - t0, "total_s": time.perf_counter() - t0}
+        return result
     parts = data.cut(recipe, frame)
     timings["read_s"] = time.perf_counter() - t0
     device = env.torch_device() if algorithms.uses_gpu(recipe.algorithm, recipe.family) else "cpu"
@@ -173,8 +186,6 @@ def train(
     ]
     best = best_of(recipe.family, candidates)
     timings["fit_s"] = time.perf_counter() - t1
-    rows = fingerprints(frame)
-    versions = {"recipe": recipe.version, "data": data_version(rows), "code": code_version()}
     t2 = time.perf_counter()
     # Without a time column, drift tells new rows from those trained on by these fingerprints.
     seen = None if recipe.roles.time else rows

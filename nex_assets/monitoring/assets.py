@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from nex_assets.common import markdown
-from nex_assets.core.dagster import DATASET_TAG, described
+from nex_assets.core.dagster import DATASET_TAG, described, versioned
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.monitoring.logic.settings import DriftSettings
 
@@ -42,6 +42,8 @@ class DriftSource:
     deps: list[dg.AssetKey] = field(default_factory=list)
     group: str | None = None
     train_job: str | None = None
+    # Columns compared as categories whatever their storage (codes, flags), given a connection.
+    labels: Callable[[object], set[str]] | None = None
 
 
 def drift_key(dataset: str, recipe: str) -> dg.AssetKey:
@@ -64,6 +66,12 @@ def _column_table(result) -> str:
     return markdown.table(["column", "role", "kind", "test", "score", "threshold", "verdict"], rows)
 
 
+def _nothing_measured(reason: str) -> dg.MaterializeResult:
+    """Nothing to compare is a result too: recorded, so the asset is up to date for these inputs and
+    the next run does not ask again (with no drift share, the retraining sensor does nothing)."""
+    return dg.MaterializeResult(metadata={"measured": False, "reason": reason})
+
+
 def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefinition:
     key = drift_key(source.dataset, source.recipe)
     retrain = ""
@@ -83,9 +91,7 @@ def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefini
         kinds={"evidently", "postgres"},
         tags={DATASET_TAG: source.dataset},
         retry_policy=DRIFT_RETRY,
-        code_version="1",
-        # Nothing to compare before a first model is trained: then the asset is not materialized.
-        output_required=False,
+        code_version=versioned("1", settings.model_dump(mode="json"), source.target, source.prediction),
     )
     def _drift(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         from nex_assets.monitoring import store
@@ -93,12 +99,15 @@ def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefini
 
         reference = source.reference()
         if reference is None:
-            context.log.info(f"{source.dataset}/{source.recipe} has no champion yet; no drift to measure")
+            yield _nothing_measured(
+                f"{source.dataset}/{source.recipe} has no champion yet; no drift to measure"
+            )
             return
         with warehouse.connect() as conn:
             current = source.current(conn, reference)
+            labels = source.labels(conn) if source.labels else set()
         if len(current) == 0:
-            context.log.info(
+            yield _nothing_measured(
                 f"{source.dataset}/{source.recipe}: no rows loaded since the champion was trained; "
                 "no drift to measure"
             )
@@ -111,6 +120,7 @@ def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefini
                 target=source.target,
                 prediction=source.prediction,
                 settings=settings,
+                labels=labels,
             )
         except DriftInputError as exc:
             raise dg.Failure(f"{key.to_user_string()}: {exc}", allow_retries=False) from exc

@@ -52,6 +52,21 @@ def scored_current(recipe: Recipe, conn, reference: Reference) -> pd.DataFrame:
         return frame
 
 
+LABEL_SEMANTICS = ("identifier", "category", "flag")
+
+
+def label_columns(recipe: Recipe, conn) -> set[str]:
+    """Columns of the recipe's tables that the newest profiles call codes, categories or flags."""
+    datasets = [t.split(".", 1)[1] for t in recipe.tables if t.startswith("raw.")] or [recipe.dataset]
+    rows = conn.execute(
+        """select distinct on (dataset, column_name) column_name, stats->>'semantic_type'
+             from nex.column_profiles where dataset = any(%s)
+            order by dataset, column_name, profiled_at desc""",
+        (datasets,),
+    ).fetchall()
+    return {c for c, semantic in rows if semantic in LABEL_SEMANTICS}
+
+
 def recipe_source(recipe: Recipe) -> DriftSource:
     return DriftSource(
         dataset=recipe.dataset,
@@ -67,6 +82,7 @@ def recipe_source(recipe: Recipe) -> DriftSource:
         deps=[*(input_key(t) for t in recipe.tables), evaluation_key(recipe)],
         group="monitoring",
         train_job=recipe.job_name,
+        labels=partial(label_columns, recipe),
     )
 
 

@@ -161,6 +161,9 @@ def quality_asset(
         deps=deps,
         kinds={"great_expectations", "postgres"},
         metadata=metadata,
+        # The suite's rules and the scoring settings: an edited suite runs again. (An automatic suite
+        # is written by the first run, from the data itself: its rules are part of the run's result.)
+        settings=(suite.to_gx_dict() if suite is not None else "automatic", settings.model_dump(mode="json")),
     )
 
     @dg.multi_asset(

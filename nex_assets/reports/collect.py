@@ -14,6 +14,7 @@ import psycopg
 from nex_assets.common import markdown
 from nex_assets.core import settings as nex_settings
 from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.insights.logic import findings as I
 from nex_assets.knowledge_gaps.logic import gaps as kg
 from nex_assets.knowledge_gaps.logic.settings import GapSettings
 from nex_assets.reports import charts
@@ -21,7 +22,7 @@ from nex_assets.reports.model import Report, Section, Table
 
 TREND_POINTS = 30
 DRIFT_COLUMNS = 15
-INSIGHT_ROWS = 10
+INSIGHT_ROWS = 20
 
 
 def _exists(conn: psycopg.Connection, table: str) -> bool:
@@ -307,32 +308,34 @@ def drift(conn: psycopg.Connection, recipes: list[kg.RecipeNeeds], why_none: str
 
 
 def insights(conn: psycopg.Connection, ds: Dataset) -> Section:
+    """The newest insights: each statement, its section and the facts it cites."""
     title = "Insights"
     if not _exists(conn, "nex.insights"):
         return Section.missing(title, "insights are not part of this installation")
-    columns = [
-        r[0]
-        for r in conn.execute(
-            "select column_name from information_schema.columns where table_schema = 'nex' "
-            "and table_name = 'insights' and data_type not in ('jsonb', 'json', 'bytea') "
-            "order by ordinal_position"
-        )
-    ]
-    if "dataset" not in columns:
-        return Section.missing(title, "nex.insights has no dataset column to select by")
-    from psycopg import sql
-
-    order = next(
-        (c for c in ("created_at", "generated_at", "written_at", "updated_at") if c in columns), None
+    row = conn.execute(
+        "select statements, writer, generated_at from nex.insights where dataset = %s "
+        "order by generated_at desc limit 1",
+        (ds.name,),
+    ).fetchone()
+    if row is None:
+        return Section.missing(title, f"no insights yet: materialize {ds.name}/insights")
+    statements, writer, generated = row
+    order = {name: i for i, name in enumerate(I.SECTIONS)}
+    shown = sorted(statements[:INSIGHT_ROWS], key=lambda st: order.get(st.get("section"), len(order)))
+    return Section(
+        title,
+        facts=[("written by", writer), ("written at", f"{generated:%Y-%m-%d %H:%M}")],
+        tables=[
+            Table(
+                "Statements",
+                ["section", "statement", "facts cited"],
+                [
+                    [st.get("section", ""), st.get("text", ""), ", ".join(st.get("fact_ids", []))]
+                    for st in shown
+                ],
+            )
+        ],
     )
-    query = sql.SQL("select {} from nex.insights where dataset = %s {} limit %s").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL("order by {} desc").format(sql.Identifier(order)) if order else sql.SQL(""),
-    )
-    rows = conn.execute(query, (ds.name, INSIGHT_ROWS)).fetchall()
-    if not rows:
-        return Section.missing(title, f"no insights yet for {ds.name}")
-    return Section(title, tables=[Table("Insights", columns, [list(map(_num, r)) for r in rows])])
 
 
 def knowledge_gaps(conn: psycopg.Connection, ds: Dataset) -> Section:

@@ -52,6 +52,7 @@ def _spec(ds: Dataset, settings: SyntheticSettings, synthesizer: str) -> dg.Asse
         deps=[dg.AssetKey([ds.name, "profile"])],
         kinds={"postgres", "sdv"},
         code_version="1",
+        settings=(settings.model_dump(mode="json"), synthesizer),
         metadata={"dagster/table_name": f"synthetic.{ds.name}", "synthesizer": synthesizer},
     )
 

@@ -7,6 +7,7 @@ The manifest is prepared when the project is set up (``nex dbt prepare``), never
 a missing one is prepared here once so a fresh checkout still loads.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -62,6 +63,12 @@ class DbtWarehouseResource(dg.ConfigurableResource):
     profiles_dir: str
 
 
+def _model_version(node: Mapping[str, Any]) -> str:
+    code = node.get("raw_code") or node.get("checksum", {}).get("checksum", "")
+    blob = json.dumps([code, node.get("config", {})], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def _specs(manifest: Mapping[str, Any]) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
     lookup = {**manifest["nodes"], **manifest["sources"]}
     models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] in MODEL_TYPES}
@@ -81,6 +88,8 @@ def _specs(manifest: Mapping[str, Any]) -> tuple[list[dg.AssetSpec], list[dg.Ass
                 group_name=WAREHOUSE_PREFIX,
                 kinds={"dbt", "postgres"},
                 skippable=True,
+                # The model's SQL and settings: an edited model is stale in the UI and in `nex run`.
+                code_version=_model_version(node),
                 metadata={
                     "dagster/table_name": f"{node['schema']}.{node['alias'] or node['name']}",
                     "dagster/column_schema": dg.TableSchema(columns=columns),

@@ -12,7 +12,8 @@ import time
 import dagster as dg
 import pytest
 
-from nex_assets.cli._runner import LAUNCH_TAG, expand_selection
+from nex_assets.automation.incremental import with_siblings as expand_selection
+from nex_assets.cli._runner import LAUNCH_TAG
 from nex_assets.core import env
 from tests.core.helpers import ROOT, sample_world_catalog, with_resources
 

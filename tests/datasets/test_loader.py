@@ -75,7 +75,8 @@ LOADED = {
     "utf16_bom.csv": [(1, "Málaga", 10), (2, "東京", 20)],
     "utf16_nobom.csv": [(1, "Málaga", 10), (2, "Kraków", 20)],
     "utf8_bom.csv": [(1, "Málaga", 10), (2, "Kraków", 20)],
-    "semicolon.csv": [(1, "a", "10,5"), (2, "b", "20,25")],
+    # Semicolon files are written where the comma is the decimal mark: read as numbers.
+    "semicolon.csv": [(1, "a", 10.5), (2, "b", 20.25)],
     "quoted_multiline.csv": [(1, "line one\nline two", 10), (2, 'has "quotes", and commas', 20)],
 }
 
@@ -314,3 +315,43 @@ def test_two_loads_of_one_dataset_at_once_queue_and_nothing_is_corrupted(
         "select count(*) from nex.dataset_versions where dataset = %s", (unique_name,)
     ).fetchone()
     assert versions == (2,)
+
+
+def test_exported_dates_numbers_and_missing_markers_load_typed(tmp_path, database, conn, unique_name):
+    """A spreadsheet export: US and European dates, decimal commas, thousands separators, currency,
+    percentages and R's NA; each column lands with its type, converted inside PostgreSQL."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id;ordered;delivered;price;revenue;share;visits;note\n"
+        "1;03/15/2024;15.03.2024;1.234,56;$1,200.00;12,5%;7;first\n"
+        "2;12/01/2023;01.12.2023;12,5;$35.10;3%;NA;-\n"
+        "3;01/31/2024;31.01.2024;0,99;-$3.25;100%;12;third\n",
+        encoding="utf-8",
+    )
+    result = load(dataset(unique_name, path, primary_key=["id"]), [path], database=database)
+    types = dict(result.columns)
+    assert types["ordered"] == types["delivered"] == "date"
+    assert types["price"] == types["revenue"] == types["share"] == "double precision"
+    assert types["visits"] == "bigint" and types["note"] == "text"
+    assert any("ordered: read as date (MM/DD/YYYY)" in n for n in result.notes)
+    got = conn.execute(
+        f'select ordered::text, delivered::text, price, revenue, share, visits from raw."{unique_name}" '
+        "order by id"
+    ).fetchall()
+    assert got == [
+        ("2024-03-15", "2024-03-15", 1234.56, 1200.0, 12.5, 7),
+        ("2023-12-01", "2023-12-01", 12.5, 35.1, 3.0, None),
+        ("2024-01-31", "2024-01-31", 0.99, -3.25, 100.0, 12),
+    ]
+
+
+def test_a_value_that_does_not_convert_keeps_the_column_as_text_with_a_note(
+    tmp_path, database, conn, unique_name
+):
+    path = tmp_path / "late_dates.csv"
+    lines = ["id,day"] + [f"{i},03/{(i % 28) + 1:02d}/2024" for i in range(1, 25_001)] + ["25001,03/45/2024"]
+    path.write_text("\n".join(lines) + "\n")
+    result = load(dataset(unique_name, path, primary_key=["id"]), [path], database=database)
+    assert dict(result.columns)["day"] == "text"
+    assert any("day: kept as text" in n for n in result.notes)
+    assert conn.execute(f'select count(*) from raw."{unique_name}"').fetchone() == (25001,)

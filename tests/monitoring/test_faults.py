@@ -9,6 +9,7 @@ from nex_assets.datasets import load as loader
 from nex_assets.datasets.logic.catalog import load_catalog
 from tests.core.helpers import write_catalog
 from tests.monitoring import runs
+from tests.monitoring.conftest import BATCH_WEEKS, HISTORY_WEEKS, weeks_of_sales
 
 
 def _write(path, rows: int, tag: str) -> None:
@@ -103,6 +104,12 @@ def test_run_killed_mid_training_leaves_the_champion_and_reexecution_moves_it_co
     defs.resolve_job_def(world.train_job).execute_in_process(instance=dagster_instance)
     champion = registry.champion_version(world.registered_model)
     assert champion is not None
+    # New weeks of the same market: the same recipe on new data trains a new version (on the same
+    # data it would reuse the one it has).
+    world.drop("batch_more.csv", weeks_of_sales(HISTORY_WEEKS, BATCH_WEEKS, seed=4))
+    defs.resolve_job_def(f"{world.dataset}__load").execute_in_process(
+        instance=dagster_instance, asset_selection=[dg.AssetKey([world.dataset, "raw"])]
+    )
 
     model = dg.AssetKey([world.group, world.recipe, "model"])
     evaluation = dg.AssetKey([world.group, world.recipe, "evaluation"])

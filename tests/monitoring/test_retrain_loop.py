@@ -45,7 +45,9 @@ def test_shifted_batch_triggers_gated_retraining(pricing_world, dagster_instance
     mine = [dg.AssetKey([world.dataset, "raw"]), drift]
     first = defs.resolve_job_def(load_job).execute_in_process(instance=dagster_instance, asset_selection=mine)
     assert first.is_node_success(f"{world.dataset}__raw")
-    assert not [e for e in first.get_asset_materialization_events() if e.asset_key == drift]
+    (nothing,) = [e for e in first.get_asset_materialization_events() if e.asset_key == drift]
+    assert nothing.materialization.metadata["measured"].value is False
+    assert "drift_share" not in nothing.materialization.metadata
     trained = defs.resolve_job_def(world.train_job).execute_in_process(instance=dagster_instance)
     assert _only(trained, evaluation)["promoted"].value is True
     v1 = registry.champion_version(world.registered_model)

@@ -16,7 +16,7 @@ from tests.core.helpers import sample_world_catalog, with_resources
 @pytest.fixture()
 def stores_materialized(small_world, tmp_path, dagster_instance, conn):
     catalog = sample_world_catalog(small_world, tmp_path)
-    keys = [dg.AssetKey(["retail_stores", s]) for s in ("raw", "profile", "knowledge_gaps")]
+    keys = [dg.AssetKey(["retail_stores", s]) for s in ("raw", "profile", "knowledge_gaps", "insights")]
     result = (
         with_resources(catalog)
         .resolve_implicit_global_asset_job_def()
@@ -62,6 +62,9 @@ def test_report_in_every_format(stores_materialized, tmp_path, capsys):
     page = out["html"].read_text()
     assert "<h2>Quality score and trend</h2>" in page and "data:image/png;base64," in page
     assert "store_location" in page and "ready" in page  # the knowledge gaps section
+    # Insights are the statements a person reads, each with the facts it cites.
+    assert "<h2>Insights</h2>" in page and "facts cited" in page and "summary.table" in page
+    assert "dagster_run_id" not in page.split("<h2>Insights</h2>")[1].split("<h2>")[0]
     assert "Not available: no dictionary yet: materialize retail_stores/dictionary." in page
     assert page.count("<img") >= 2  # empty-value shares and the quality trend
 

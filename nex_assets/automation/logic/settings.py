@@ -13,7 +13,11 @@ class _Strict(BaseModel):
 
 class ScheduleSettings(_Strict):
     cron: str
+    # The assets the schedule keeps up to date (Dagster's selection syntax); of these, a tick
+    # requests only those that are stale or missing, and what they feed.
     selection: str
+    # Assets in the selection this schedule never computes (what depends on them waits for them).
+    hold: str | None = None
     description: str = ""
 
 

@@ -14,10 +14,16 @@ from nex_assets.core import db as nexdb
 from nex_assets.core import env
 from nex_assets.datasets.load import template
 from nex_assets.datasets.load.errors import LoadError
-from nex_assets.datasets.load.publish import LOADER_VERSION, LoadResult, record_failure
+from nex_assets.datasets.load.publish import (
+    LOADER_VERSION,
+    LoadResult,
+    data_version,
+    file_digest,
+    record_failure,
+)
 from nex_assets.datasets.logic.catalog import CatalogError, Dataset
 
-__all__ = ["LOADER_VERSION", "LoadError", "LoadResult", "load", "load_dataset"]
+__all__ = ["LOADER_VERSION", "LoadError", "LoadResult", "load", "load_dataset", "pending_version"]
 
 Progress = Callable[[Path, int], None]
 
@@ -67,3 +73,17 @@ def load_dataset(ds: Dataset, catalog_dirs: tuple[Path, Path], **kwargs) -> Load
         )
         raise LoadError(str(exc)) from exc
     return load(ds, files, **kwargs)
+
+
+def pending_version(ds: Dataset, catalog_dirs: tuple[Path, Path]) -> str | None:
+    """The data version a load would publish now, from the files' content, without loading them:
+    equal to the last load's version exactly when a load would change nothing. None when only a
+    load can tell (a table source) or the files cannot be read (the load will say why)."""
+    if ds.source.table:
+        return None
+    project_dir, landing_dir = catalog_dirs
+    try:
+        files = ds.files_to_load(project_dir, landing_dir)
+        return data_version(ds, [file_digest(p) for p in files]) if files else None
+    except (CatalogError, LoadError, OSError):
+        return None

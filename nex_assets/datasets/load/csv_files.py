@@ -140,7 +140,37 @@ class CsvFiles:
                     "(set `allow_empty: true` on the dataset to accept an empty load)"
                 )
             rows += n
+        self._convert(staging, prepared)
         return Copied(rows, sum(p.stat().st_size for p in self.paths))
+
+    def _convert(self, staging: pub.Staging, prepared: Prepared) -> None:
+        """Columns copied as text that hold dates in another order or decorated numbers become their
+        type here, before the version is checked and published. A value that does not convert keeps
+        the column as text, with a note naming it."""
+        conversions = self._shapes[0].conversions if self._shapes else {}
+        types = dict(prepared.columns)
+        for column, conv in conversions.items():
+            ident = sql.Identifier(column)
+            using = sql.SQL(conv.sql(ident.as_string(staging.cur)))
+            stmt = sql.SQL("alter table {} alter column {} type {} using {}").format(
+                staging.ident, ident, sql.SQL(conv.target), using
+            )
+            try:
+                with staging.cur.connection.transaction():
+                    staging.cur.execute(stmt)
+            except psycopg.errors.DataError as exc:
+                prepared.notes.append(
+                    f"column {column}: kept as text: {exc.diag.message_primary} "
+                    f"(read as {conv.target} {conv.pattern or conv.note})".rstrip()
+                )
+                continue
+            types[column] = conv.target
+            prepared.notes.append(
+                f"column {column}: read as {conv.target}"
+                + (f" ({conv.pattern})" if conv.pattern else "")
+                + (f": {conv.note}" if conv.note else "")
+            )
+        prepared.columns[:] = [(c, types[c]) for c, _ in prepared.columns]
 
     def key_problems(self, exc: psycopg.Error) -> str:
         return find_key_problems(self.ds, self.paths, self._shapes[0], exc)
@@ -180,13 +210,21 @@ def read_shapes(ds: Dataset, files: list[Path], widened: dict[str, str]) -> list
             )
         shapes.append(shape)
     first = shapes[0]
-    # One table for all files: a column is as wide as its widest guess.
+    # One table for all files: a column is as wide as its widest guess, and converted only when
+    # every file's values read the same way.
     for shape in shapes[1:]:
         for i, t in enumerate(shape.types):
             if t != first.types[i]:
                 first.types[i] = "text"
+        for column in list(first.conversions):
+            if shape.conversions.get(column) != first.conversions[column]:
+                del first.conversions[column]
+    for column in list(first.conversions):
+        if column in widened:
+            del first.conversions[column]
     for shape in shapes:
         shape.types = first.types
+        shape.conversions = first.conversions
     missing = [k for k in ds.primary_key if k not in first.columns]
     if missing:
         raise LoadError(f"{files[0]}: line 1: primary key column(s) {missing} are not in the header")

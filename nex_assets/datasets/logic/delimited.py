@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from nex_assets.common.identifiers import IdentifierError, column_identifiers
+from nex_assets.datasets.logic.values import Conversion, recognise
 
 SAMPLE_BYTES = 1 << 20
 SAMPLE_ROWS = 20_000
@@ -55,6 +56,9 @@ class FileShape:
     types: list[str]
     sample_rows: int
     notes: list[str] = field(default_factory=list)
+    # Columns copied as text and converted in PostgreSQL (dates in other orders, decorated numbers,
+    # missing markers among numbers): see ``logic/values.py``.
+    conversions: dict[str, Conversion] = field(default_factory=dict)
 
 
 def detect_encoding(sample: bytes, declared: str | None = None, *, complete: bool = False) -> Encoding:
@@ -236,12 +240,18 @@ def read_shape(
         raise FileShapeError(f"{path}: line {reader.line_num}: {exc}") from exc
     hints = {k.lower(): v for k, v in (type_hints or {}).items()}
     types = []
+    conversions: dict[str, Conversion] = {}
     for name, values in zip(columns, samples, strict=True):
         hinted = hints.get(name)
         if hinted and hinted not in ALLOWED_TYPES:
             raise FileShapeError(f"{path}: column {name!r}: unknown type hint {hinted!r}")
-        types.append(hinted or infer_type(values))
-    return FileShape(encoding, delimiter, header, columns, types, rows)
+        kind = hinted or infer_type(values)
+        if kind == "text" and not hinted:
+            found = recognise(values)
+            if found is not None:
+                conversions[name] = found
+        types.append(kind)
+    return FileShape(encoding, delimiter, header, columns, types, rows, conversions=conversions)
 
 
 _COPY_CONTEXT = re.compile(r'line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?', re.S)

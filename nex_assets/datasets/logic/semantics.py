@@ -138,6 +138,8 @@ AMOUNT_WORDS = set(
         "gbp",
     ]
 )
+# Durations: whole numbers, never negative, but lengths of time rather than counts of things.
+DURATION_WORDS = {"months", "days", "weeks", "hours", "minutes", "seconds", "tenure", "duration", "years"}
 # Amounts that may legitimately be negative.
 SIGNED_WORDS = set(
     ["profit", "balance", "change", "delta", "diff", "difference", "margin", "net", "return", "growth"]
@@ -232,6 +234,8 @@ def _numeric(c: ColumnEvidence, words: set[str]) -> str:
         return "identifier"
     if words & SHARE_WORDS or (lo is not None and lo >= 0 and hi <= 1 and not c.whole and c.distinct > 2):
         return "share"
+    if words & DURATION_WORDS and not words & AMOUNT_WORDS:
+        return "measure"
     if words & AMOUNT_WORDS:
         return "amount"
     if words & COUNT_WORDS or (c.whole and lo is not None and lo >= 0 and c.inferred_type == "numeric"):
@@ -248,6 +252,9 @@ def never_negative(name: str, semantic: str) -> bool:
     return semantic == "amount" and not (name_words(name) & SIGNED_WORDS)
 
 
+SUMMABLE = ("count", "amount", "measure", "share")
+
+
 def summable(semantic: str) -> bool:
     """Whether adding or averaging the column means anything (never for codes, years or flags)."""
-    return semantic in ("count", "amount", "measure", "share")
+    return semantic in SUMMABLE

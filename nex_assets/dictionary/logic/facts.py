@@ -37,8 +37,13 @@ def column_facts(
         "null_share": round(float(profile["null_share"]), 4),
         "distinct_values": profile["distinct_count"],
     }
-    if profile["column_name"] in primary_key:
+    if stats.get("semantic_type"):
+        facts["semantic"] = stats["semantic_type"]
+    if primary_key == [profile["column_name"]]:
         facts["primary_key"] = True
+    elif profile["column_name"] in primary_key:
+        # Part of a composite key: it identifies a row only together with the others.
+        facts["key_with"] = [c for c in primary_key if c != profile["column_name"]]
     if unit:
         facts["unit"] = unit
     if note:

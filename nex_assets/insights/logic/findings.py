@@ -119,13 +119,18 @@ def anomaly(
     )
 
 
-def correlations(pairs: dict[tuple[str, str], float | None], threshold: float) -> list[Fact]:
+def correlations(
+    pairs: dict[tuple[str, str], float | None], threshold: float, targets: set[str] | None = None
+) -> list[Fact]:
+    """Strong correlations; a pair holding a column some model predicts says which (``target``)."""
     out = []
     for (a, b), r in sorted(pairs.items(), key=lambda kv: -abs(kv[1] or 0)):
         if r is not None and abs(r) >= threshold:
-            out.append(
-                Fact(f"corr.{a}~{b}", "correlations", f"{a} and {b}", {"a": a, "b": b, "r": round(r, 3)})
-            )
+            values = {"a": a, "b": b, "r": round(r, 3)}
+            target = next((c for c in (a, b) if c in (targets or set())), None)
+            if target:
+                values["target"] = target
+            out.append(Fact(f"corr.{a}~{b}", "correlations", f"{a} and {b}", values))
     return out
 
 
@@ -190,6 +195,17 @@ def recommendations(facts: list[Fact]) -> list[Statement]:
                     fact_ids=[f.id],
                     text=f"{f.subject} is missing in {pct(f.values['null_share'])} of rows; "
                     "fill it at the source or document why.",
+                )
+            )
+        elif f.section == "correlations" and abs(f.values["r"]) >= 0.9 and f.values.get("target"):
+            target = f.values["target"]
+            other = f.values["b"] if f.values["a"] == target else f.values["a"]
+            out.append(
+                Statement(
+                    section="recommendations",
+                    fact_ids=[f.id],
+                    text=f"{other} tracks {target}, which a model predicts, closely (r = {f.values['r']}): "
+                    f"check that {other} is known before {target} is, or it leaks the answer.",
                 )
             )
         elif f.section == "correlations" and abs(f.values["r"]) >= 0.9:

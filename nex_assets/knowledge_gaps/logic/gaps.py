@@ -42,6 +42,8 @@ class RecipeNeeds:
     target: str
     required: tuple[str, ...]  # the family cannot work without these
     useful: tuple[str, ...]  # the recipe's other features
+    dataset: str = ""  # the dataset or group the recipe belongs to
+    tables: tuple[str, ...] = ()  # what it reads: its input and joined tables
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -164,8 +166,8 @@ def find_gaps(
                 "dataset",
                 "quality",
                 "warning" if ds.quality_passed else "blocking",
-                f"quality score {ds.quality_score:.2f} "
-                f"(at least {settings.min_quality_score:.2f} wanted){failing}",
+                f"quality score {ds.quality_score:.1f} of 100 "
+                f"(at least {settings.min_quality_score:.0f} wanted){failing}",
                 f"fix the failing expectations listed on {ds.name}/quality, then reload",
             )
         )

@@ -3,7 +3,7 @@ too few rows for a recipe."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from nex_assets.common.yaml_files import SettingsFile
 
@@ -16,4 +16,10 @@ class GapSettings(SettingsFile):
     max_null_share_useful: float = Field(default=0.3, ge=0, le=1)
     min_rows: int = Field(default=100, ge=1)
     min_rows_by_family: dict[str, int] = Field(default_factory=dict)
-    min_quality_score: float = Field(default=0.8, ge=0, le=1)
+    # On the quality score's own scale, 0 to 100 (a value at most 1 is read as a share: 0.8 is 80).
+    min_quality_score: float = Field(default=80, ge=0, le=100)
+
+    @field_validator("min_quality_score")
+    @classmethod
+    def _percent(cls, value: float) -> float:
+        return value * 100 if value <= 1 else value

@@ -92,10 +92,11 @@ def _kind(series: pd.Series) -> str | None:
 
 
 def _prepare(
-    reference: pd.DataFrame, current: pd.DataFrame, roles: dict[str, str]
+    reference: pd.DataFrame, current: pd.DataFrame, roles: dict[str, str], labels: set[str] = frozenset()
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, str], list[str]]:
     """Aligns both sides column by column; returns the frames, each kept column's kind, the skipped
-    columns with the reason, and the feature columns missing from the current data."""
+    columns with the reason, and the feature columns missing from the current data. ``labels`` are
+    compared as categories whatever their storage (codes, flags: a state code's mean means nothing)."""
     kinds: dict[str, str] = {}
     skipped: dict[str, str] = {}
     missing: list[str] = []
@@ -105,7 +106,7 @@ def _prepare(
             skipped[column] = "not in the reference snapshot"
             continue
         ref = reference[column]
-        kind = _kind(ref)
+        kind = "categorical" if column in labels else _kind(ref)
         if kind is None:
             skipped[column] = "dates are not compared"
             continue
@@ -138,6 +139,7 @@ def measure_drift(
     settings: DriftSettings,
     target: str | None = None,
     prediction: str | None = None,
+    labels: set[str] | frozenset = frozenset(),
 ) -> DriftResult:
     """Runs the Evidently report and reads back one verdict per column."""
     from evidently import DataDefinition, Dataset, Report
@@ -154,7 +156,7 @@ def measure_drift(
             roles[column] = role
     ref_sample = sample(reference, settings.max_rows, settings.seed)
     cur_sample = sample(current, settings.max_rows, settings.seed)
-    ref, cur, kinds, skipped, missing = _prepare(ref_sample, cur_sample, roles)
+    ref, cur, kinds, skipped, missing = _prepare(ref_sample, cur_sample, roles, set(labels))
     compared = [c for c in kinds if roles[c] == "feature"]
     if not compared:
         raise DriftInputError(

@@ -68,7 +68,7 @@ def test_rule_based_text_is_deterministic_and_phrased_from_facts():
     text = rules.column_text("retail_sales", facts)
     assert text == rules.column_text("retail_sales", facts)
     assert "price in GBP" in text.description and "0.5 to 9.99" in text.description
-    assert text.business_meaning == "The price of each sale." and "money" in text.tags
+    assert text.business_meaning == "The price for each sale." and "money" in text.tags
     personal = rules.column_text("retail_customers", F.column_facts(EMAIL, primary_key=[]))
     assert personal.personal_data and "personal-data" in personal.tags
     assert (
@@ -157,3 +157,43 @@ def test_downstream_models_follow_the_manifest():
         ("staging", "stg_sales"),
         ("marts", "perf"),
     ]
+
+
+def test_rule_based_text_knows_composite_keys_codes_years_and_common_words():
+    """The phrases a person would not be embarrassed by, on the shape of R's Cigar panel."""
+    subject = rules.row_subject("cigar", ["state", "year"])
+    assert subject == "state and year"
+    state = {
+        "column": "state",
+        "kind": "numeric",
+        "semantic": "identifier",
+        "key_with": ["year"],
+        "min": 1,
+        "max": 51,
+        "mean": 26.8,
+        "distinct_values": 46,
+        "null_share": 0.0,
+    }
+    text = rules.column_text("cigar", state, subject)
+    assert "Identifies each state and year together with year." in text.description
+    assert "mean" not in text.description and "From 1 to 51; 46 distinct values." in text.description
+    cpi = {
+        "column": "cpi",
+        "kind": "numeric",
+        "semantic": "measure",
+        "min": 30.6,
+        "max": 140.3,
+        "mean": 73.6,
+        "distinct_values": 30,
+        "null_share": 0.0,
+    }
+    assert rules.column_text("cigar", cpi, subject).business_meaning == (
+        "The consumer price index for each state and year."
+    )
+    assert rules.meaning("pop16") == "population (people) 16"
+    assert rules.row_subject("housing", ["rownames"], row_number=True) == "row"
+    assert rules.row_subject("retail_customers", ["customer_id"]) == "customer"
+    assert (
+        rules.row_subject("retail_sales", ["week_start", "store_id", "sku"])
+        == "week start, store and stock keeping unit"
+    )

@@ -72,15 +72,23 @@ def test_a_missing_column_found_nowhere_asks_for_it_at_the_source():
 
 
 def test_dataset_level_gaps_few_rows_and_quality():
-    small = facts("sales", 10, {c: (0.0, 5, "numeric") for c in PRICING.inputs}, quality_score=0.6)
+    # Quality scores are 0-100, like nex.quality_scores.
+    small = facts("sales", 10, {c: (0.0, 5, "numeric") for c in PRICING.inputs}, quality_score=60)
     small.quality_passed, small.quality_failed = False, 3
     gaps = kg.find_gaps(PRICING, small, [], GapSettings(min_rows_by_family={"pricing": 500}))
     assert [(g.problem, g.severity) for g in gaps] == [("few_rows", "blocking"), ("quality", "blocking")]
     assert "needs at least 500" in gaps[0].detail and "3 expectation(s) failing" in gaps[1].detail
-    good = facts("sales", 1000, {c: (0.0, 5, "numeric") for c in PRICING.inputs}, quality_score=0.95)
+    good = facts("sales", 1000, {c: (0.0, 5, "numeric") for c in PRICING.inputs}, quality_score=95)
     good.quality_passed = True
     assert kg.find_gaps(PRICING, good, [], GapSettings()) == []
     assert kg.summary(PRICING, good, []).endswith("in good shape.")
+    # A score of 62.5 is a warning when the checks passed (this was never caught on a 0-1 scale).
+    fair = facts("sales", 1000, {c: (0.0, 5, "numeric") for c in PRICING.inputs}, quality_score=62.5)
+    fair.quality_passed = True
+    (gap,) = kg.find_gaps(PRICING, fair, [], GapSettings())
+    assert (gap.problem, gap.severity) == ("quality", "warning") and "62.5 of 100" in gap.detail
+    # A share in the settings file means the same as on the 0-100 scale.
+    assert GapSettings(min_quality_score=0.8).min_quality_score == 80
 
 
 def test_settings_file(tmp_path):

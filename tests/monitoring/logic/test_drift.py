@@ -124,3 +124,19 @@ def test_html_report_is_written_whole(tmp_path):
     path = result.save_html(tmp_path / "drift" / "r.html")
     assert path.read_text().lstrip().lower().startswith("<!doctype html") or "<html" in path.read_text()[:500]
     assert [p.name for p in path.parent.iterdir()] == ["r.html"]
+
+
+def test_codes_stored_as_numbers_are_compared_as_categories():
+    """A state code's mean is meaningless: with the profile's word that it is a code, the test is one
+    for categories, and a code that disappears is seen."""
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"state": rng.integers(1, 51, 3000), "price": rng.normal(10, 1, 3000)})
+    current = pd.DataFrame({"state": rng.integers(1, 26, 3000), "price": rng.normal(10, 1, 3000)})
+    settings = DriftSettings()
+    plain = measure_drift(reference, current, features=["state", "price"], settings=settings)
+    labelled = measure_drift(
+        reference, current, features=["state", "price"], settings=settings, labels={"state"}
+    )
+    assert {c.column: c.kind for c in plain.columns}["state"] == "numerical"
+    state = {c.column: c for c in labelled.columns}["state"]
+    assert state.kind == "categorical" and state.drifted

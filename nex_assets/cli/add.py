@@ -1,0 +1,52 @@
+"""``nex add PATH``: a file, a glob or a folder becomes a dataset (YAML inferred and written), then
+loads, is profiled and gets its automatic quality suite."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nex_assets.core import env
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from nex_assets.datasets.add import AddError, add, reload_code_location
+
+    try:
+        added = add(
+            args.path,
+            name=args.name,
+            project_dir=env.project_dir(),
+            datasets_dir=env.datasets_dir(),
+            roots=env.source_roots(),
+            cwd=Path.cwd(),
+        )
+    except AddError as exc:
+        print(f"nex add: {exc}", file=sys.stderr)
+        return 1
+    if not added.created:
+        print(f"{args.path} was already added as {added.name} ({added.path}); nothing to do")
+        return 0
+    print(f"wrote {added.path}:\n")
+    print(added.path.read_text(encoding="utf-8"))
+    if reload_code_location():
+        print("the running Dagster code location was reloaded")
+    if args.no_load:
+        return 0
+    from nex_assets.cli.core import _runner, supervise
+    from nex_assets.core import instance
+
+    instance.prepare()
+    selection = " or ".join(f"key:{added.name}/{step}" for step in ("raw", "profile", "quality"))
+    return supervise(*_runner("--select", selection))
+
+
+def register(sub) -> None:
+    add = sub.add_parser(
+        "add", help="add a file, glob or folder as a dataset: infer, write its YAML, load it"
+    )
+    add.add_argument("path", help="a file, a glob ('exports/*.csv') or a folder of files of one shape")
+    add.add_argument("--name", help="the dataset's name (default: from the file name)")
+    add.add_argument("--no-load", action="store_true", help="write datasets/<name>.yaml only")
+    add.set_defaults(func=cmd_add)
