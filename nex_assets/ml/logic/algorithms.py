@@ -233,6 +233,18 @@ def _log_target(hyperparameters: dict[str, Any], frame: ModelFrame) -> bool:
     return bool(setting)
 
 
+def xgboost_params(args: dict[str, Any], device: str, classify: bool) -> dict[str, Any]:
+    """XGBoost's settings on ``device``: histogram trees by default, and always on CUDA, the one tree
+    method XGBoost builds there (``exact`` fails on a GPU); the classifier picks its own objective
+    from the number of classes."""
+    params = {"tree_method": "hist", "random_state": 0, **args, "device": device}
+    if device.startswith("cuda"):
+        params["tree_method"] = "hist"
+    if classify:
+        params.pop("objective", None)
+    return params
+
+
 def _model(name: str, task: str, args: dict[str, Any], device: str):
     classify = task == "classification"
     if name == "linear":
@@ -254,11 +266,8 @@ def _model(name: str, task: str, args: dict[str, Any], device: str):
     if name == "xgboost":
         import xgboost as xgb
 
-        params = {"tree_method": "hist", "random_state": 0, **args, "device": device}
-        if classify:
-            params.pop("objective", None)
-            return xgb.XGBClassifier(**params)
-        return xgb.XGBRegressor(**params)
+        params = xgboost_params(args, device, classify)
+        return (xgb.XGBClassifier if classify else xgb.XGBRegressor)(**params)
     from nex_assets.ml.logic.estimators import TorchClassifier, TorchRegressor
 
     return (TorchClassifier if classify else TorchRegressor)(**args, device=device)
