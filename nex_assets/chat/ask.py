@@ -18,11 +18,15 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from nex_assets.chat import conversations, tools
+from nex_assets.chat import conversations, text_to_sql, tools
 from nex_assets.chat.context import ToolContext
 from nex_assets.chat.personas import DEFAULT, Persona
 from nex_assets.chat.retrieval import Entry, retrieve, starting_query
+from nex_assets.common import markdown
 from nex_assets.core import db as nexdb
+
+# Rows of a one-query answer shown in its text (all of them are in the query result).
+ANSWER_ROWS = 10
 
 
 @dataclass
@@ -131,7 +135,24 @@ def ask(
         else:
             history = conversations.messages(store, conversation_id)
         conversations.add(store, conversation_id, "user", question)
-        if model is None:
+        one_query = _one_query(ctx, client, model)
+        found = None
+        if one_query:
+            retrieved = {e.table: max(e.score, 0.0) for e in entries if e.table}
+            found = text_to_sql.answer(ctx, question, client if model else None, retrieved=retrieved)
+        if found is not None and (found.answered or model is not None):
+            answer = _from_query(found, model)
+            conversations.add(
+                store,
+                conversation_id,
+                "assistant",
+                answer.text,
+                tool_input={"sql": found.sql, "source": found.source, "errors": found.errors},
+                model=model if found.source == "model" else None,
+            )
+            if not answer.fallback:  # a fallback answer is printed whole by the caller
+                on_text(answer.text)
+        elif model is None:
             answer = _without_model(ctx, entries)
             conversations.add(store, conversation_id, "assistant", answer.text)
         else:
@@ -143,6 +164,41 @@ def ask(
     answer.retrieval_ms = retrieval_ms
     answer.cited = _cited(entries, answer)
     return answer
+
+
+def _one_query(ctx: ToolContext, client, model: str | None) -> bool:
+    """Whether the question is answered with one query (a computed fact or the model's SQL) rather
+    than the tool loop: always without a model or with NEX's own small one, unless configured."""
+    strategy = ctx.settings.text_to_sql.strategy
+    if strategy != "auto":
+        return strategy == "sql"
+    return model is None or bool(getattr(client, "local", False))
+
+
+def _from_query(found: text_to_sql.SqlResult, model: str | None) -> Answer:
+    if found.answered:
+        head = found.says or f"From {', '.join(found.tables) or 'the data'}"
+        shown = found.rows[:ANSWER_ROWS]
+        more = (
+            f"\n({len(found.rows)} rows; the first {ANSWER_ROWS} shown)"
+            if len(found.rows) > ANSWER_ROWS
+            else ""
+        )
+        text = f"{head}:\n\n{markdown.table(found.columns, shown)}{more}"
+    else:
+        text = "No query that answers this could be written and run: " + "; ".join(found.errors[-2:])
+    query = {"sql": found.sql, "error": None if found.answered else (found.errors[-1:] or [None])[0]}
+    if found.answered:
+        query |= {"row_count": len(found.rows), "tables": found.tables}
+    return Answer(
+        text=text,
+        queries=[query] if found.sql else [],
+        model=model if found.source == "model" else None,
+        fallback=model is None,
+        tool_calls=[{"tool": "run_query", "arguments": {"query": found.sql}, "source": found.source}]
+        if found.sql
+        else [],
+    )
 
 
 def _without_model(ctx: ToolContext, entries: list[Entry]) -> Answer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 # Imported so that the personas file is checked with the other settings files.
@@ -20,6 +22,25 @@ class AskSettings(_Strict):
     embedding_threads: int = Field(1, ge=1, le=64)
 
 
+class TextToSqlSettings(_Strict):
+    # auto: one query per question for the local model (it cannot browse through tool calls), the
+    # tool loop for a remote one; sql or tools: always that.
+    strategy: Literal["auto", "sql", "tools"] = "auto"
+    tables: int = Field(5, ge=1, le=30)  # tables in the prompt, the ones the question is most about
+    max_repairs: int = Field(2, ge=0, le=5)  # a failed query goes back to the model with its error
+
+
+class FactSettings(_Strict):
+    """A question the platform answers from a recipe family's predictions table (``{table}``)."""
+
+    family: str
+    name: str
+    words: list[str]
+    needs: list[str] = Field(default_factory=list)
+    says: str
+    sql: str
+
+
 class ChatSettings(SettingsFile):
     FILE = "chat.yaml"
 
@@ -33,6 +54,8 @@ class ChatSettings(SettingsFile):
     allowed_functions: dict[str, list[str]] = Field(default_factory=dict)
     allowed_types: list[str] = Field(default_factory=list)
     ask: AskSettings = Field(default_factory=AskSettings)
+    text_to_sql: TextToSqlSettings = Field(default_factory=TextToSqlSettings)
+    facts: list[FactSettings] = Field(default_factory=list)
 
     @property
     def function_allowlist(self) -> frozenset[str]:

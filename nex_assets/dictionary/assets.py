@@ -12,7 +12,7 @@ from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.dictionary import comments
 from nex_assets.dictionary.build import DictionaryError, build_dictionary, overrides_path
 from nex_assets.dictionary.logic.dbt import Model, downstream_models
-from nex_assets.dictionary.logic.models import TABLE, OverrideError
+from nex_assets.dictionary.logic.models import STATUSES, TABLE, OverrideError
 from nex_assets.dictionary.logic.settings import DictionarySettings
 from nex_assets.llm import LLMResource
 
@@ -85,6 +85,8 @@ def dictionary_asset(
         entries = result.entries
         for column in result.stale_overrides:
             context.log.warning(f"{ds.name}.{column}: the profile changed since a person wrote its override")
+        for column, reason in result.rejected.items():
+            context.log.warning(f"{ds.name}.{column or '(table)'}: the model's text is set aside: {reason}")
         writers = sorted({e.writer for e in entries})
         schema = dg.TableSchema(
             columns=[
@@ -117,6 +119,9 @@ def dictionary_asset(
                 "curated": sum(e.source == "override" for e in entries),
                 "rule_based": sum(e.source == "rule-based" for e in entries),
                 "llm_written": sum(e.source == "llm" for e in entries),
+                # Where the entries stand with people: `nex dictionary review` lists the suggested ones.
+                **{f"status/{s}": sum(e.status == s for e in entries) for s in STATUSES},
+                "numbers_rejected": len(result.rejected),
                 "writers": ", ".join(writers),
                 "llm_configured": client.configured,
                 "stale_overrides": ", ".join(result.stale_overrides) or "none",
@@ -127,7 +132,7 @@ def dictionary_asset(
                 ),
                 "dictionary": dg.MetadataValue.md(
                     markdown.table(
-                        ["column", "description", "unit", "personal", "tags", "source", "writer", "v"],
+                        ["column", "description", "unit", "personal", "tags", "status", "writer", "v"],
                         [
                             [
                                 e.column_name or "(table)",
@@ -135,7 +140,7 @@ def dictionary_asset(
                                 e.unit or "",
                                 e.personal_kind or ("yes" if e.personal_data else ""),
                                 ", ".join(e.tags),
-                                e.source,
+                                e.status,
                                 e.writer,
                                 e.version,
                             ]

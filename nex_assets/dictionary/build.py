@@ -1,6 +1,7 @@
 """Writing a dataset's dictionary: plan what changed, describe new and stale entries (LLM calls run
-concurrently, each falling back to the rule-based writer on its own), apply overrides, save it all in
-one transaction."""
+concurrently, each falling back to the rule-based writer on its own, or when its answer states a
+number its facts do not hold), apply overrides, save it all in one transaction. A model's text is
+saved as ``suggested`` until a person accepts it (``review.py``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import psycopg
 from nex_assets.datasets.logic.catalog import Dataset
 from nex_assets.dictionary import store
 from nex_assets.dictionary.logic import facts as F
+from nex_assets.dictionary.logic import numbers, rules
 from nex_assets.dictionary.logic import plan as P
-from nex_assets.dictionary.logic import rules
+from nex_assets.dictionary.logic.models import RULE_BASED as RULE_BASED_STATUS
 from nex_assets.dictionary.logic.models import (
+    SUGGESTED,
     TABLE,
     ColumnOverride,
     ColumnText,
@@ -23,6 +26,7 @@ from nex_assets.dictionary.logic.models import (
     TableText,
     load_overrides,
     override_hash,
+    override_status,
 )
 from nex_assets.llm.client import RULE_BASED, LLMClient
 
@@ -41,6 +45,8 @@ class BuildResult:
     stale_overrides: list[str] = field(default_factory=list)
     data_version: str = ""
     pg_types: dict[str, str] = field(default_factory=dict)
+    # Model answers set aside for the rule-based text because they held numbers the facts do not.
+    rejected: dict[str, str] = field(default_factory=dict)
 
     def count(self, reason: str) -> int:
         return sum(1 for r in self.reasons.values() if r == reason)
@@ -81,6 +87,7 @@ class _Context:
         self.subject = rules.row_subject(ds.name, ds.primary_key, self._numbers_rows(rows))
         self.hashes = {name: p["profile_hash"] for name, p in self.profiles.items()}
         self.hashes[TABLE] = F.table_profile_hash(ds.description, self.hashes)
+        self.rejected: dict[str, str] = {}
 
     def _numbers_rows(self, rows: int) -> bool:
         """Whether the single key column is a row number (1..n): then a row is just a row."""
@@ -127,17 +134,27 @@ class _Context:
         if column == TABLE:
             messages, schema = F.table_messages(self.table_facts), TableText
             fallback = rules.table_text(self.ds.name, self.table_facts, self.subject)
+            given: object = self.table_facts
         else:
             siblings = list(self.profiles)
             messages = F.column_messages(self.ds.name, self.ds.description, self.facts[column], siblings)
             schema, fallback = ColumnText, rules.column_text(self.ds.name, self.facts[column], self.subject)
+            given = [self.facts[column], self.ds.name, self.ds.description, siblings]
         parsed, info = client.complete_json(messages, schema, purpose=f"dictionary.{schema.__name__}")
+        if parsed is not None:
+            stray = numbers.unsupported(
+                f"{parsed.description} {parsed.business_meaning}", numbers.numbers_in(given)
+            )
+            if stray:
+                self.rejected[column] = f"numbers {stray} are not in its facts: {parsed.description[:80]}"
+                parsed = None
         if parsed is None:
             return self.entry(
                 column,
                 fallback,
                 writer=RULE_BASED,
                 source="rule-based",
+                status=RULE_BASED_STATUS,
                 prompt_hash=info.prompt_hash,
                 author=MACHINE_AUTHOR,
             )
@@ -146,6 +163,7 @@ class _Context:
             parsed,
             writer=info.writer,
             source="llm",
+            status=SUGGESTED,
             model=info.writer,
             prompt_hash=info.prompt_hash,
             author=MACHINE_AUTHOR,
@@ -157,7 +175,7 @@ class _Context:
             base = rules.table_text(self.ds.name, self.table_facts, self.subject)
         else:
             base = rules.column_text(self.ds.name, self.facts[column], self.subject)
-        given = override.model_dump(exclude_none=True, exclude={"author"})
+        given = override.model_dump(exclude_none=True, exclude={"author", "accepted_from"})
         text = base.model_copy(update=given)
         author = override.author or overrides.author
         entry = self.entry(
@@ -165,6 +183,7 @@ class _Context:
             text,
             writer=f"person:{author}",
             source="override",
+            status=override_status(override),
             prompt_hash=override_hash(override),
             author=author,
         )
@@ -214,4 +233,5 @@ def build_dictionary(
         stale_overrides=stale,
         data_version=profiles[0]["data_version"],
         pg_types={c: p["pg_type"] for c, p in ctx.profiles.items()},
+        rejected=ctx.rejected,
     )

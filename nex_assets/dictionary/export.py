@@ -26,7 +26,7 @@ def to_markdown(dataset: str, entries: list[Entry]) -> str:
             "",
             f"*{table.business_meaning}*" if table.business_meaning else "",
             "",
-            f"Written by `{table.writer}` ({table.source}), version {table.version}.",
+            f"Written by `{table.writer}` ({table.status}), version {table.version}.",
             "",
         ]
     rows = [
@@ -37,7 +37,7 @@ def to_markdown(dataset: str, entries: list[Entry]) -> str:
             e.unit or "",
             e.personal_kind or ("yes" if e.personal_data else ""),
             ", ".join(e.tags),
-            f"{e.source}: {e.writer} (v{e.version})",
+            f"{e.status}: {e.writer} (v{e.version})",
         ]
         for e in entries
         if e.column_name != TABLE

@@ -3,6 +3,8 @@ transaction (a failure leaves the previous dictionary whole)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import psycopg
 
 from nex_assets.dictionary.logic.models import Entry
@@ -19,6 +21,7 @@ _FIELDS = (
     "tags",
     "writer",
     "source",
+    "status",
     "model",
     "prompt_hash",
     "profile_hash",
@@ -88,8 +91,8 @@ def _version(conn: psycopg.Connection, entry: Entry, reason: str, run_id: str | 
 
 def history(conn: psycopg.Connection, dataset: str, column: str | None = None) -> list[dict]:
     cur = conn.execute(
-        """select column_name, version, source, writer, model, prompt_hash, profile_hash, author, reason,
-                  dagster_run_id, changed_at, description
+        """select column_name, version, source, status, writer, model, prompt_hash, profile_hash, author,
+                  reason, dagster_run_id, changed_at, description
              from nex.dictionary_versions
             where dataset = %s and (%s::text is null or column_name = %s)
             order by column_name, version""",
@@ -97,3 +100,17 @@ def history(conn: psycopg.Connection, dataset: str, column: str | None = None) -
     )
     names = [c.name for c in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def for_review(
+    conn: psycopg.Connection, dataset: str | None, status: str | None, limit: int
+) -> list[tuple[Entry, datetime]]:
+    """Entries newest first with when they last changed, of one dataset and one status (None: all)."""
+    cur = conn.execute(
+        f"""select {", ".join(_FIELDS)}, updated_at from nex.dictionary_entries
+             where (%(d)s::text is null or dataset = %(d)s) and (%(s)s::text is null or status = %(s)s)
+             order by updated_at desc, dataset, column_name
+             limit %(n)s""",
+        {"d": dataset, "s": status, "n": limit},
+    )
+    return [(Entry(**dict(zip(_FIELDS, row[:-1], strict=True))), row[-1]) for row in cur.fetchall()]

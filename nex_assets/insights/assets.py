@@ -59,6 +59,7 @@ def insights_asset(
         return dg.MaterializeResult(
             metadata={
                 "writer": result.writer,
+                "status": write.status(result.writer),
                 "facts": len(result.facts),
                 "statements": len(result.statements),
                 "dropped_statements": len(result.dropped),

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.types.json import Jsonb
 
+from nex_assets.dictionary.logic.models import RULE_BASED as RULE_BASED_STATUS
+from nex_assets.dictionary.logic.models import SUGGESTED
 from nex_assets.insights.logic import findings as I
 from nex_assets.llm.client import RULE_BASED, LLMClient
 
@@ -51,14 +53,20 @@ def phrase(dataset: str, facts: list[I.Fact], client: LLMClient, max_statements:
     return Insights(facts, I.rule_based(facts, max_statements), RULE_BASED)
 
 
+def status(writer: str) -> str:
+    """A model's phrasing is a suggestion until a person accepts it (``nex dictionary accept --insights``)."""
+    return RULE_BASED_STATUS if writer == RULE_BASED else SUGGESTED
+
+
 def store(conn: psycopg.Connection, dataset: str, data_version: str, insights: Insights, run_id: str | None):
     conn.execute(
-        """insert into nex.insights (dataset, data_version, writer, facts, statements, dagster_run_id)
-           values (%s, %s, %s, %s, %s, %s)""",
+        """insert into nex.insights (dataset, data_version, writer, status, facts, statements, dagster_run_id)
+           values (%s, %s, %s, %s, %s, %s, %s)""",
         (
             dataset,
             data_version,
             insights.writer,
+            status(insights.writer),
             Jsonb([f.as_dict() for f in insights.facts]),
             Jsonb([s.model_dump() for s in insights.statements]),
             run_id,

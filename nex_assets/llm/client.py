@@ -98,14 +98,23 @@ class LLMClient:
         settings: LLMSettings,
         cache: LLMCache | None = None,
         embedding_model: str | None = None,
+        connect: Callable[[], tuple[str, str]] | None = None,
+        local: bool = False,
     ):
+        """``connect``, when given, returns (base_url, key) on the first request: the local server
+        is started then, not when the client is made, so a run answered from the cache starts nothing."""
         self.model = model
+        # NEX's own small model on this machine: callers that can ask less of it (one query instead
+        # of a tool loop) do.
+        self.local = local
         self.base_url = base_url
         self.embedding_model = embedding_model
-        self.configured = bool(base_url or api_key)
+        self.configured = bool(base_url or api_key or connect)
         self.settings = settings
         self._api_key = api_key
         self._cache = cache
+        self._connect = connect
+        self._connect_error: str | None = None
         self._sdk = None
         self._sdk_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(settings.concurrency)
@@ -122,6 +131,9 @@ class LLMClient:
                 import httpx
                 import openai
 
+                if self._connect is not None:
+                    self._connected()
+
                 # The SDK's own retries are off: ours add jitter, retry invalid answers and count.
                 self._sdk = openai.OpenAI(
                     base_url=self.base_url,
@@ -132,6 +144,17 @@ class LLMClient:
                     max_retries=0,
                 )
             return self._sdk
+
+    def _connected(self) -> None:
+        """Reaches the endpoint ``connect`` provides; a failure is remembered, so that every later
+        request of this client falls back at once instead of trying to start the server again."""
+        if self._connect_error is None:
+            try:
+                self.base_url, self._api_key = self._connect()
+                return
+            except Exception as exc:
+                self._connect_error = f"{type(exc).__name__}: {exc}"
+        raise LLMUnavailable(f"the local LLM server is not available: {self._connect_error}")
 
     def _count(self, **deltas: float) -> None:
         with self._usage_lock:
@@ -233,7 +256,10 @@ class LLMClient:
         """A raw chat completion (a stream of chunks when ``stream``) for tool-calling loops; not cached.
         Raises ``LLMUnavailable`` when no endpoint is configured or every attempt failed."""
         if not self.configured:
-            raise LLMUnavailable("no LLM endpoint configured (set NEX_LLM_BASE_URL or OPENAI_API_KEY)")
+            raise LLMUnavailable(
+                "no LLM endpoint configured (set NEX_LLM_BASE_URL or OPENAI_API_KEY, or install a local "
+                "model with `nex llm install`; NEX_LLM=off keeps the LLM off)"
+            )
         kwargs = {"model": self.model, "messages": messages, **params}
         if tools:
             kwargs["tools"] = tools

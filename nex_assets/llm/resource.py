@@ -1,18 +1,21 @@
-"""The ``llm`` Dagster resource: the endpoint comes from the environment at run time, so keys never
-enter run config, and an unset endpoint means the rule-based writers."""
+"""The ``llm`` Dagster resource: the endpoint comes from the environment and NEX's home at run time, so
+keys never enter run config; no endpoint (or NEX_LLM=off) means the rule-based writers."""
 
 import dagster as dg
 
 from nex_assets.core import env
 from nex_assets.core import settings as nex_settings
+from nex_assets.llm import endpoint
 from nex_assets.llm.cache import LLMCache
 from nex_assets.llm.client import LLMClient
+from nex_assets.llm.logic.local import Route
 from nex_assets.llm.settings import LLMSettings
 
 
 class LLMResource(dg.ConfigurableResource):
-    """Unset fields follow NEX_LLM_BASE_URL / NEX_LLM_MODEL and config/llm.yaml; the key is only ever
-    read from OPENAI_API_KEY."""
+    """Unset fields follow NEX_LLM_BASE_URL / NEX_LLM_MODEL, NEX's local model and config/llm.yaml
+    (see ``nex_assets.llm.endpoint``). A remote key is only ever read from OPENAI_API_KEY; the local
+    server's key is made at each start and read from NEX's home."""
 
     base_url: str | None = None
     model: str | None = None
@@ -24,8 +27,16 @@ class LLMResource(dg.ConfigurableResource):
 
     def client(self, database: env.Database | None = None) -> LLMClient:
         """A fresh client (its ``usage()`` counts only what it did); the cache lives in ``database``
-        (default: the platform's database)."""
+        (default: the platform's database). The local server, when it answers, starts on the first
+        request that is not in the cache."""
         settings = nex_settings.load(LLMSettings)
+        resolved = endpoint.resolve(settings)
+        local = resolved.local and not self.base_url
+        if local:
+            # One CPU-bound server answers one request at a time: the local limits replace the remote ones.
+            settings = settings.model_copy(
+                update={"timeout_s": settings.local.timeout_s, "concurrency": settings.local.concurrency}
+            )
         overrides = {
             k: v
             for k, v in {
@@ -37,14 +48,17 @@ class LLMResource(dg.ConfigurableResource):
             if v is not None
         }
         settings = settings.model_copy(update=overrides)
-        endpoint = env.llm_endpoint(settings.default_model)
+        found = resolved.endpoint
+        off = resolved.route is Route.OFF
         return LLMClient(
-            base_url=self.base_url or endpoint.base_url,
-            model=self.model or endpoint.model,
-            api_key=endpoint.api_key,
+            base_url=None if off else self.base_url or found.base_url,
+            model=self.model or found.model,
+            api_key=found.api_key,
             settings=settings,
             cache=LLMCache(database) if self.use_cache else None,
-            embedding_model=endpoint.embedding_model,
+            embedding_model=found.embedding_model,
+            connect=resolved.connect if local else None,
+            local=local,
         )
 
 

@@ -1,10 +1,15 @@
-"""Settings of the LLM client (config/llm.yaml): timeouts, retries, concurrency and prices."""
+"""Settings of the LLM client (config/llm.yaml): timeouts, retries, concurrency and prices, and the
+registry of local models that ``nex llm`` installs and serves on loopback."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nex_assets.common.yaml_files import SettingsFile
+
+MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 class Price(BaseModel):
@@ -12,6 +17,67 @@ class Price(BaseModel):
 
     input: float = Field(0.0, ge=0)
     output: float = Field(0.0, ge=0)
+
+
+class ModelPart(BaseModel):
+    """One file inside an installed Python distribution; pinned, so a new upload cannot change it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    package: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    file: str = Field(min_length=1, description="path inside the distribution, e.g. pkg/data/part1.bin")
+
+
+class LocalModel(BaseModel):
+    """A GGUF file: either joined from ``parts`` (in order) into NEX's home, or a file of your own at
+    ``path``, used where it is. ``sha256`` pins the content; without it, install records the hash it
+    finds and every start checks against that."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    parts: list[ModelPart] = Field(default_factory=list)
+    path: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int | None = Field(None, gt=0)
+    context: int = Field(4096, ge=256, description="tokens of context the server allocates")
+    threads: int = Field(0, ge=0, description="CPU threads; 0: every CPU this process may use")
+    max_tokens: int = Field(1024, ge=1, description="longest answer, a guard against run-away output")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LocalModel:
+        if bool(self.parts) == bool(self.path):
+            raise ValueError("give either parts (packages joined in order) or path (a GGUF file), not both")
+        return self
+
+
+class LocalLLM(BaseModel):
+    """The local server: which registry model it serves, whether commands and assets start it on
+    demand, and the client limits that suit one CPU-bound server (it answers one request at a time)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    autostart: bool = True
+    start_timeout_s: float = Field(180.0, gt=0)
+    timeout_s: float = Field(300.0, gt=0)
+    concurrency: int = Field(1, ge=1)
+    models: dict[str, LocalModel] = Field(default_factory=dict)
+
+    @field_validator("models")
+    @classmethod
+    def _names(cls, models: dict[str, LocalModel]) -> dict[str, LocalModel]:
+        bad = [n for n in models if not MODEL_NAME.match(n)]
+        if bad:
+            raise ValueError(f"model names must be lowercase letters, digits, '.', '_' or '-': {bad}")
+        return models
+
+    @model_validator(mode="after")
+    def _known_model(self) -> LocalLLM:
+        if self.model is not None and self.model not in self.models:
+            raise ValueError(f"model {self.model!r} is not in models ({', '.join(sorted(self.models))})")
+        return self
 
 
 class LLMSettings(SettingsFile):
@@ -25,6 +91,7 @@ class LLMSettings(SettingsFile):
     concurrency: int = Field(8, ge=1)
     temperature: float = Field(0.0, ge=0, le=2)
     prices_per_million: dict[str, Price] = Field(default_factory=dict)
+    local: LocalLLM = Field(default_factory=LocalLLM)
 
     def cost_usd(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
         price = self.prices_per_million.get(model)

@@ -1,7 +1,8 @@
 """Semantic search over ``nex.embeddings``: the dictionary's table and column entries and any other
 kind written there (documents). Candidates come from the HNSW index; they are then re-ranked so that
-entries people curated, and datasets whose newest quality score passed its checks, come first among
-equally close ones (an unknown quality ranks between a pass and a fail)."""
+entries people wrote or accepted (``nex dictionary accept``), and datasets whose newest quality score
+passed its checks, come first among equally close ones (an unknown quality ranks between a pass and a
+fail)."""
 
 from __future__ import annotations
 

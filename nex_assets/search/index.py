@@ -49,7 +49,8 @@ def sync_entries(conn: psycopg.Connection, dataset: str, entries: list[Entry], e
     wanted = {}
     for e in entries:
         text = entry_text(e)
-        # Who wrote it is part of the hash: a curated entry ranks differently even with the same words.
+        # Who wrote it is part of the hash: a reviewed entry ranks differently even with the same words
+        # (accepting one makes it a person's, so its writer changes with its status).
         wanted[e.ref] = (e, text, text_hash(f"{e.source}:{e.writer}\n{text}"))
     have = dict(
         conn.execute(
@@ -83,8 +84,11 @@ def sync_entries(conn: psycopg.Connection, dataset: str, entries: list[Entry], e
                     embedder.name,
                     vector_literal(vector),
                     f"{entry.source}: {entry.writer}",
-                    entry.source == "override",
-                    Jsonb({"version": entry.version, "description": entry.description}),
+                    # Accepted and curated entries rank first: a person stands behind their text.
+                    entry.reviewed,
+                    Jsonb(
+                        {"version": entry.version, "description": entry.description, "status": entry.status}
+                    ),
                 ),
             )
         if gone:

@@ -12,6 +12,13 @@ from nex_assets.common import yaml_files as settings_files
 
 TABLE = ""  # the column_name of a table's own entry
 
+# Where an entry stands with people: a model's text is only a suggestion until someone accepts it
+# (``nex dictionary accept``); the rule-based writer's text is phrased from the facts alone, so it is
+# not a model's guess, but nobody has vouched for it either; an override is a person's own text.
+SUGGESTED, RULE_BASED, ACCEPTED, CURATED = "suggested", "rule-based", "accepted", "curated"
+STATUSES = (SUGGESTED, RULE_BASED, ACCEPTED, CURATED)
+REVIEWED = frozenset({ACCEPTED, CURATED})
+
 
 class ColumnText(BaseModel):
     """What the LLM writes for one column (its JSON schema is sent as the response format)."""
@@ -43,6 +50,7 @@ class Entry(BaseModel):
     tags: list[str] = Field(default_factory=list)
     writer: str
     source: str
+    status: str
     model: str | None = None
     prompt_hash: str | None = None
     profile_hash: str
@@ -59,6 +67,11 @@ class Entry(BaseModel):
     def ref(self) -> str:
         return self.column_name or "(table)"
 
+    @property
+    def reviewed(self) -> bool:
+        """A person wrote or accepted it: search ranks it first."""
+        return self.status in REVIEWED
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -71,6 +84,7 @@ class ColumnOverride(_Strict):
     personal_data: bool | None = None
     tags: list[str] | None = None
     author: str | None = None
+    accepted_from: str | None = None
 
 
 class TableOverride(_Strict):
@@ -78,6 +92,13 @@ class TableOverride(_Strict):
     business_meaning: str | None = None
     tags: list[str] | None = None
     author: str | None = None
+    accepted_from: str | None = None
+
+
+def override_status(override: ColumnOverride | TableOverride) -> str:
+    """``accepted_from`` names the writer whose suggestion a person accepted (``nex dictionary accept``
+    sets it); without it the text is the person's own."""
+    return ACCEPTED if override.accepted_from else CURATED
 
 
 class Overrides(_Strict):

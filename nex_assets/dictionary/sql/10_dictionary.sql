@@ -25,6 +25,9 @@ create table if not exists nex.dictionary_entries (
     tags            text[]      not null default '{}',
     writer          text        not null,
     source          text        not null check (source in ('llm', 'rule-based', 'override')),
+    -- suggested (a model wrote it), rule-based, accepted (a person accepted a suggestion), curated
+    -- (a person wrote it): see docs/dictionary.md.
+    status          text        not null,
     model           text,
     prompt_hash     text,
     profile_hash    text        not null,
@@ -49,6 +52,7 @@ create table if not exists nex.dictionary_versions (
     tags            text[]      not null default '{}',
     writer          text        not null,
     source          text        not null,
+    status          text        not null,
     model           text,
     prompt_hash     text,
     profile_hash    text        not null,
@@ -88,8 +92,40 @@ create table if not exists nex.insights (
     generated_at   timestamptz not null default now(),
     data_version   text,
     writer         text        not null,
+    -- suggested (a model phrased it) or rule-based, then accepted once a person has read it.
+    status         text        not null,
+    reviewed_by    text,
+    reviewed_at    timestamptz,
     facts          jsonb       not null,
     statements     jsonb       not null,
     dagster_run_id text
 );
 create index if not exists insights_latest on nex.insights (dataset, generated_at desc);
+
+-- The review status came after these tables: tables made before it get the column here, and their rows
+-- the status their writer implies (no person had accepted anything yet). Checked first, so that the
+-- bootstrap of every process takes no lock on tables that already have it.
+do $$
+begin
+    if not exists (select 1 from information_schema.columns
+                    where table_schema = 'nex' and table_name = 'dictionary_entries' and column_name = 'status') then
+        alter table nex.dictionary_entries add column status text;
+        update nex.dictionary_entries set status = case source
+            when 'llm' then 'suggested' when 'override' then 'curated' else 'rule-based' end;
+        alter table nex.dictionary_entries alter column status set not null;
+    end if;
+    if not exists (select 1 from information_schema.columns
+                    where table_schema = 'nex' and table_name = 'dictionary_versions' and column_name = 'status') then
+        alter table nex.dictionary_versions add column status text;
+        update nex.dictionary_versions set status = case source
+            when 'llm' then 'suggested' when 'override' then 'curated' else 'rule-based' end;
+        alter table nex.dictionary_versions alter column status set not null;
+    end if;
+    if not exists (select 1 from information_schema.columns
+                    where table_schema = 'nex' and table_name = 'insights' and column_name = 'status') then
+        alter table nex.insights add column status text, add column reviewed_by text,
+            add column reviewed_at timestamptz;
+        update nex.insights set status = case writer when 'rule-based' then 'rule-based' else 'suggested' end;
+        alter table nex.insights alter column status set not null;
+    end if;
+end $$;

@@ -5,10 +5,11 @@ statement whose numbers are not in its facts is dropped."""
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass, field
 
 from pydantic import BaseModel, Field
+
+from nex_assets.dictionary.logic import numbers
 
 SECTIONS = ("summary", "key metrics", "trends", "anomalies", "correlations", "quality", "recommendations")
 
@@ -235,30 +236,6 @@ def rule_based(facts: list[Fact], max_statements: int) -> list[Statement]:
 
 # Checking what an LLM wrote ------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"-?\d[\d,]*\.?\d*")
-
-
-def _numbers(value: object) -> list[float]:
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, int | float):
-        return [float(value)]
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _numbers(v)]
-    if isinstance(value, list | tuple):
-        return [x for v in value for x in _numbers(v)]
-    if isinstance(value, str):
-        return [float(m.replace(",", "")) for m in _NUMBER.findall(value) if m.replace(",", "").strip("-.")]
-    return []
-
-
-def _supported(x: float, known: list[float]) -> bool:
-    for v in known:
-        for candidate in (v, v * 100, abs(v), abs(v) * 100):
-            if math.isclose(x, candidate, rel_tol=0.01, abs_tol=0.051):
-                return True
-    return False
-
 
 def verify(statements: list[Statement], facts: list[Fact]) -> tuple[list[Statement], list[str]]:
     """Keeps statements that name known facts and whose every number is one of those facts' numbers (as
@@ -270,10 +247,8 @@ def verify(statements: list[Statement], facts: list[Fact]) -> tuple[list[Stateme
         if not ids:
             dropped.append(f"no known fact: {s.text[:80]}")
             continue
-        known = [x for i in ids for x in _numbers(by_id[i].values)] + [
-            x for i in ids for x in _numbers(by_id[i].subject)
-        ]
-        stray = [x for x in _numbers(s.text) if not _supported(x, known)]
+        known = numbers.numbers_in([[by_id[i].values, by_id[i].subject] for i in ids])
+        stray = numbers.unsupported(s.text, known)
         if stray:
             dropped.append(f"numbers {stray} not in facts {ids}: {s.text[:80]}")
             continue

@@ -84,6 +84,7 @@ def _entry(column: str, profile_hash: str, source: str = "llm", prompt_hash: str
         description="x",
         writer="w",
         source=source,
+        status={"llm": "suggested", "override": "curated"}.get(source, source),
         profile_hash=profile_hash,
         prompt_hash=prompt_hash,
         author="a",

@@ -1,0 +1,1 @@
+"""Pure decisions of the LLM domain, free of drivers and processes (tested directly)."""
