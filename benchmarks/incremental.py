@@ -70,6 +70,18 @@ def downstream(dataset: str) -> set[str]:
     return {k.to_user_string() for k in keys}
 
 
+def _next_key(keys: list[str]) -> str:
+    """A new key of the same shape as the others (``O10`` after ``O01``..``O09``), so that the
+    dataset's own suite accepts the row."""
+    import re
+
+    shaped = [m for k in keys if (m := re.fullmatch(r"(\D*)(\d+)", k))]
+    if not shaped:
+        return f"{keys[-1]}_new"
+    prefix, width = shaped[-1].group(1), len(shaped[-1].group(2))
+    return f"{prefix}{max(int(m.group(2)) for m in shaped) + 1:0{width}d}"
+
+
 def land_new_version(dataset: str, landing: Path) -> Path:
     """The dataset's file again with one more row (a copy of its last row under a new key): the
     newest landing file replaces the source (the sample world's datasets land in replace mode)."""
@@ -81,7 +93,7 @@ def land_new_version(dataset: str, landing: Path) -> Path:
         rows = list(csv.reader(f))
     header, last = rows[0], list(rows[-1])
     key = header.index(ds.primary_key[0])
-    last[key] = f"{last[key]}_new"
+    last[key] = _next_key([r[key] for r in rows[1:]])
     folder = landing / dataset
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{dataset}_batch.csv"
@@ -146,9 +158,13 @@ def main() -> None:
                 }
             )
         )
+    except SystemExit:
+        print(f"kept for a look: {home} (the run logs are in .nex/logs)")
+        raise
+    else:
+        shutil.rmtree(home, ignore_errors=True)
     finally:
         subprocess.run([NEX, "db", "stop"], capture_output=True, env=os.environ, cwd=ROOT)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

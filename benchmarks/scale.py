@@ -5,8 +5,8 @@ a second `nex run` with nothing changed. Reports the job's wall time, each step'
 from one size to the next, and the no-change re-run's share of the first run. The last line is one
 JSON object.
 
-The sample world's files are rewritten at each size and the default world (``nex sample``) is written
-back at the end.
+Each size runs in a copy of the project's people-edited folders (datasets, recipes, settings, dbt
+project ...), where the scaled sample world is written; the checkout's own files are not touched.
 
     .venv/bin/python benchmarks/scale.py --rows 1000000,10000000,100000000
 """
@@ -64,6 +64,19 @@ def steps_of_last_run() -> tuple[str | None, dict[str, dict[str, float]]]:
     return run_id, steps
 
 
+def project_copy(base: Path) -> Path:
+    """The project's people-edited folders (``env.project_folders()``) in a folder of its own, so that
+    the scaled sample world is written there and the checkout's files stay as they are."""
+    from nex_assets.core import env
+
+    project = base / "project"
+    for name, folder in env.project_folders().items():
+        if folder.is_dir():
+            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copy(ROOT / "workspace.yaml", project / "workspace.yaml")
+    return project
+
+
 def measure(rows: int, base: Path) -> dict:
     home = base / f"rows-{rows}"
     os.environ["NEX_HOME"] = str(home / ".nex")
@@ -99,6 +112,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(r) for r in args.rows.split(",")]
     base = Path(tempfile.mkdtemp(prefix="nex-scale-"))
+    os.environ["NEX_PROJECT_DIR"] = str(project_copy(base))
     results = []
     try:
         for rows in sizes:
@@ -116,8 +130,6 @@ def main() -> None:
     finally:
         os.environ.pop("NEX_HOME", None)
         shutil.rmtree(base, ignore_errors=True)
-        # The default world back in place for everything else.
-        subprocess.run([NEX, "sample"], capture_output=True, env=os.environ, cwd=ROOT)
     growth = {
         f"{a['rows']}->{b['rows']}": round(b["job_s"] / a["job_s"], 2) for a, b in itertools.pairwise(results)
     }

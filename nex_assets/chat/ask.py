@@ -177,7 +177,11 @@ def _one_query(ctx: ToolContext, client, model: str | None) -> bool:
 
 def _from_query(found: text_to_sql.SqlResult, model: str | None) -> Answer:
     if found.answered:
-        head = found.says or f"From {', '.join(found.tables) or 'the data'}"
+        head = (
+            found.says[:1].upper() + found.says[1:]
+            if found.says
+            else f"From {', '.join(found.tables) or 'the data'}"
+        )
         shown = found.rows[:ANSWER_ROWS]
         more = (
             f"\n({len(found.rows)} rows; the first {ANSWER_ROWS} shown)"

@@ -23,6 +23,8 @@ from nex_assets.chat.logic import text_to_sql as logic
 from nex_assets.chat.readonly import QueryFailed
 
 PREDICTIONS = "predictions"
+# Columns every predictions table carries for lineage, which no question is about.
+BOOKKEEPING = frozenset({"model_name", "model_version", "dagster_run_id", "scored_at"})
 
 
 class SqlAnswer(BaseModel):
@@ -60,16 +62,13 @@ def catalogue(ctx: ToolContext) -> list[logic.Table]:
             info = tools.get_table_info(ctx, t["table"])
         except tools.ToolError:
             continue
+        computed = t["table"].startswith(PREDICTIONS + ".")
         columns = tuple(
             logic.Column(c["name"], c["type"], c.get("description") or "")
             for c in info["columns"]
-            if not c["personal_data"]
+            if not c["personal_data"] and not (computed and c["name"] in BOOKKEEPING)
         )
-        out.append(
-            logic.Table(
-                t["table"], info.get("description") or "", columns, t["table"].startswith(PREDICTIONS + ".")
-            )
-        )
+        out.append(logic.Table(t["table"], info.get("description") or "", columns, computed))
     return out
 
 
@@ -146,23 +145,29 @@ def answer(
     fact = logic.match_fact(
         question, facts(ctx, tables, recipes() if known_recipes is None else known_recipes)
     )
-    if fact is not None:
+    model = client is not None and client.configured
+    if fact is not None and not model:
+        # No model: the fact is the answer, cut to what a "which ... most" question asks for.
         try:
-            _run(ctx, result, fact.sql, limit)
+            _run(ctx, result, logic.ranked(question, fact.sql), limit)
             result.source, result.fact, result.says = "fact", fact.name, fact.says
-            result.elapsed_s = time.perf_counter() - started
-            return result
-        except (tools.ToolError, QueryFailed) as exc:  # a table not built yet: let the model try
+        except (tools.ToolError, QueryFailed) as exc:  # its table is not built yet
             result.errors.append(f"fact {fact.name}: {exc}")
-    if client is None or not client.configured:
+    if not model:
         result.elapsed_s = time.perf_counter() - started
         return result
     linked = logic.rank_tables(question, tables, retrieved or {}, settings.tables)
+    if fact is not None:
+        # A model gets the fact as context: its table first, its query as an example to adapt.
+        table = next((t for t in tables if f" {t.name} " in f" {fact.sql} "), None)
+        if table is not None:
+            linked = [table, *[t for t in linked if t is not table]][: settings.tables]
+        result.fact = fact.name
     previous, error = None, None
     for _attempt in range(1 + settings.max_repairs):
         result.attempts += 1
         parsed, info = client.complete_json(
-            logic.prompt(question, linked, error, previous), SqlAnswer, purpose="text_to_sql"
+            logic.prompt(question, linked, error, previous, fact), SqlAnswer, purpose="text_to_sql"
         )
         if parsed is None:
             result.errors.append(f"the model gave no query: {info.error or 'no answer'}")
@@ -177,5 +182,6 @@ def answer(
             error = str(exc)
             result.errors.append(error)
             result.sql = previous
+            linked = logic.refocus(error, previous, linked)
     result.elapsed_s = time.perf_counter() - started
     return result

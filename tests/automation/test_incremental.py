@@ -53,7 +53,7 @@ def test_only_what_changed_runs_and_schedules_request_only_stale_assets(
     # Nothing changed: nothing to compute, and no schedule starts a run.
     after = _plan(defs, dagster_instance, world)
     assert after.run == {}, after.run
-    assert len(after.unchanged) == len(before.run)
+    assert set(before.run) <= set(after.unchanged)
     for name in ("daily_refresh", "daily_checks", "weekly_retrain"):
         tick = _tick(defs, dagster_instance, name)
         assert not tick.run_requests and "nothing changed" in tick.skip_message, name

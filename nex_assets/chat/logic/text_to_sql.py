@@ -10,7 +10,6 @@ platform computed (model outputs) marked as such; ``clean_sql`` takes the model'
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -142,26 +141,50 @@ def rank_tables(
             + 0.8 * len(asked & column_words)
             + 0.3 * len(asked & text_words)
         )
-        # Marts and staging models are the cleaned, typed shape of the same data: preferred over raw.
-        if t.name.startswith(("marts.", "predictions.")):
+        # Marts and computed tables are the cleaned, typed shape of the data: preferred over raw
+        # among tables the question is about (an unrelated table stays out).
+        if score > 0 and t.name.startswith(("marts.", "predictions.")):
             score += 0.2
-        elif t.name.startswith("raw."):
-            score -= 0.2
+        elif score > 0 and t.name.startswith("raw."):
+            score -= 0.1
         scored.append((score, t.name, t))
     scored.sort(key=lambda s: (-s[0], s[1]))
-    return [t for score, _, t in scored[:k] if score > 0] or [t for _, _, t in scored[: min(k, 2)]]
+    picked: list[Table] = []
+    for score, _, t in scored:
+        if len(picked) == k or (score <= 0 and picked):
+            break
+        # A raw table whose columns a cleaned model above it already holds adds tokens, not answers.
+        names = {c.name for c in t.columns}
+        if t.name.startswith("raw.") and any(
+            len(names & {c.name for c in p.columns}) >= 0.8 * len(names) for p in picked
+        ):
+            continue
+        picked.append(t)
+    return picked
 
 
-def ddl(table: Table, max_description: int = 70) -> str:
-    lines = [f"-- {table.description[:160]}" if table.description else ""]
+def ddl(table: Table, max_description: int = 50) -> str:
+    """The table as a model reads schemas best: DDL, each column's meaning as a short comment (every
+    token costs prompt time on a CPU)."""
+    lines = [f"-- {_short(table.description, 100)}" if table.description else ""]
     if table.computed:
         lines.append("-- computed by the platform's models (a fact to read, not raw data)")
     cols = []
-    for c in table.columns:
-        note = f"  -- {c.description[:max_description]}" if c.description else ""
-        cols.append(f"  {_quoted(c.name)} {c.type}{note}")
-    body = ",\n".join(cols)
+    for i, c in enumerate(table.columns):
+        comma = "," if i < len(table.columns) - 1 else ""
+        note = f"  -- {_short(c.description, max_description)}" if c.description else ""
+        cols.append(f"  {_quoted(c.name)} {c.type}{comma}{note}")
+    body = "\n".join(cols)
     return "\n".join(line for line in lines if line) + f"\ncreate table {table.name} (\n{body}\n);"
+
+
+def _short(text: str, limit: int) -> str:
+    # Rule-based entries open with their kind ("Category: region. ..."): the name says that already.
+    text = re.sub(
+        r"^(Identifier or code|Category|Numeric measure|Count|Date or period|Flag|Text): ", "", text
+    )
+    text = text.split(" [")[0].strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _quoted(name: str) -> str:
@@ -182,19 +205,56 @@ SYSTEM = (
 )
 
 
-def prompt(question: str, tables: list[Table], error: str | None = None, previous: str | None = None):
-    """The messages for one attempt; a repair attempt carries the last query and why it failed."""
+def prompt(
+    question: str,
+    tables: list[Table],
+    error: str | None = None,
+    previous: str | None = None,
+    fact: Fact | None = None,
+):
+    """The messages for one attempt; a repair attempt says why the last query failed. A computed
+    fact the question is about comes with the query that reads it, as an example."""
     schema = "\n\n".join(ddl(t) for t in tables)
-    messages = [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"Tables:\n{schema}\n\nQuestion: {question}"},
-    ]
+    known = f"\n\nThe platform computed this ({fact.says}):\n{fact.sql}" if fact else ""
+    # A repair restates the task with what went wrong, rather than showing the failed query back:
+    # a small model shown its own query copies it, mistake included.
+    failed = ""
     if error and previous:
-        messages += [
-            {"role": "assistant", "content": '{"sql": ' + json.dumps(previous) + "}"},
-            {"role": "user", "content": f"That query failed: {error}\nWrite a corrected query."},
-        ]
-    return messages
+        failed = f"\n\nA previous query failed: {error}.{repair_hint(error, tables)}"
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Tables:\n{schema}{known}{failed}\n\nQuestion: {question}"},
+    ]
+
+
+def repair_hint(error: str, tables: list[Table]) -> str:
+    """What a small model needs after a wrong name: where the column it wanted is (it tends to keep
+    the table and repeat the mistake), or which tables there are."""
+    column = re.search(r'column "?(?:\w+\.)?(\w+)"? does not exist', error)
+    if column:
+        name = column.group(1)
+        holders = [t.name for t in tables if any(c.name == name for c in t.columns)]
+        if holders:
+            return f"\n{name} is a column of: {', '.join(holders)} (join or use that table)."
+        return f"\nNo table given has a column {name}; use only the columns listed."
+    if re.search(r'relation "?[\w.]+"? does not exist', error):
+        return f"\nThe tables are: {', '.join(t.name for t in tables)}."
+    return ""
+
+
+def refocus(error: str, previous: str, tables: list[Table]) -> list[Table]:
+    """The tables for the next attempt: after a column it wanted was not where it looked, the tables
+    that hold that column first, and the table it misused out (small models repeat a mistake the
+    prompt still invites)."""
+    column = re.search(r'column "?(?:\w+\.)?(\w+)"? does not exist', error)
+    if not column:
+        return tables
+    name = column.group(1)
+    holders = [t for t in tables if any(c.name == name for c in t.columns)]
+    if not holders:
+        return tables
+    misused = [t for t in tables if t not in holders and re.search(rf"\b{re.escape(t.name)}\b", previous)]
+    return holders + [t for t in tables if t not in holders and t not in misused]
 
 
 def clean_sql(text: str) -> str:
@@ -207,6 +267,27 @@ def clean_sql(text: str) -> str:
     if start:
         sql = sql[start.start() :]
     return sql.strip().rstrip(";").strip()
+
+
+_FIRST = frozenset({"most", "best", "highest", "largest", "biggest", "top", "strongest"})
+_LAST = frozenset({"least", "lowest", "smallest", "worst", "weakest", "fewest"})
+
+
+def ranked(question: str, sql: str) -> str:
+    """A fact's query (its rows ordered from most to least) cut to what a "which ... most" or
+    "which ... least" question asks for: the first rows, or the last ones in reverse."""
+    text = question.lower()
+    asked = set(_WORD.findall(text))
+    count = re.search(r"\btop (\d+)\b|\b(\d+) (?:most|least|best|worst)\b", text)
+    n = int(next(g for g in count.groups() if g)) if count else 1
+    if asked & _FIRST and not asked & _LAST:
+        return f"select * from (\n{sql}\n) as fact limit {n}"
+    if asked & _LAST:
+        return (
+            "select * from (select *, row_number() over () as position from (\n"
+            f"{sql}\n) as fact) as numbered order by position desc limit {n}"
+        )
+    return sql
 
 
 def match_fact(question: str, facts: Iterable[Fact]) -> Fact | None:

@@ -14,6 +14,7 @@ from nex_assets.chat.logic.text_to_sql import (
     match_fact,
     prompt,
     rank_tables,
+    refocus,
     words,
 )
 
@@ -43,8 +44,10 @@ def test_words_fold_plurals_and_drop_filler():
 
 def test_the_tables_a_question_names_come_first_and_cleaned_shapes_before_raw():
     tables = [SALES, RAW_STORES, STORES, ELASTICITY]
-    ranked = rank_tables("how many stores are in each region?", tables, {}, 2)
-    assert [t.name for t in ranked] == ["staging.stg_retail__stores", "raw.retail_stores"]
+    ranked = rank_tables("how many stores are in each region?", tables, {}, 3)
+    # The raw table's columns are all in the staging model ranked above it: it is left out, and
+    # tables the question does not touch are not added to fill the prompt.
+    assert [t.name for t in ranked] == ["staging.stg_retail__stores"]
     assert rank_tables("revenue by category", tables, {}, 1) == [SALES]
     # What dictionary search found counts more than a word in a name.
     assert rank_tables("how many stores are in each region?", tables, {"raw.retail_stores": 0.8}, 1) == [
@@ -60,13 +63,14 @@ def test_the_prompt_holds_only_the_linked_tables_and_a_repair_carries_the_error(
     repair = prompt(
         "how many stores per region?", [STORES], 'column "regoin" does not exist', "select regoin"
     )
-    assert repair[-2] == {"role": "assistant", "content": '{"sql": "select regoin"}'}
-    assert "regoin" in repair[-1]["content"] and "corrected" in repair[-1]["content"]
+    # The task again with what went wrong, not the failed query (a small model would copy it).
+    assert len(repair) == 2 and "A previous query failed" in repair[-1]["content"]
+    assert "regoin" in repair[-1]["content"] and "select regoin" not in repair[-1]["content"]
 
 
 def test_computed_tables_are_marked_and_keyword_columns_quoted():
     text = ddl(ELASTICITY)
-    assert "computed by the platform" in text and '"group" text' in text
+    assert "computed by the platform" in text and '"group" text,' in text
 
 
 def test_sql_is_taken_as_models_write_it():
@@ -85,3 +89,19 @@ def test_a_fact_needs_its_words_and_two_in_common():
     # Sharing words is not enough without the one that says what is asked.
     assert match_fact("which category sells most?", [price, score]) is None
     assert match_fact("how many stores per region?", [price, score]) is None
+
+
+def test_a_repair_says_where_the_missing_column_is():
+    repair = prompt(
+        "revenue in 2024?", [STORES, SALES], 'column "week_start" does not exist', "select week_start from x"
+    )
+    assert "week_start is a column of: marts.weekly_category_sales" in repair[-1]["content"]
+    other = prompt("?", [STORES], 'column "nope" does not exist', "select nope")
+    assert "No table given has a column nope" in other[-1]["content"]
+
+
+def test_after_a_misplaced_column_the_tables_holding_it_come_first_and_the_misused_one_goes():
+    tables = [STORES, SALES, RAW_STORES]
+    error = 'column "week_start" does not exist'
+    assert refocus(error, "select week_start from staging.stg_retail__stores", tables) == [SALES, RAW_STORES]
+    assert refocus("syntax error", "select", tables) == tables
