@@ -3,6 +3,7 @@
 import dagster as dg
 
 from nex_assets.core.build import build_definitions
+from nex_assets.core.compute import executor_for
 from nex_assets.core.dagster import peak_memory_on_failure, peak_memory_on_success
 from nex_assets.core.resources import WarehouseResource
 
@@ -14,11 +15,8 @@ main_job = dg.define_asset_job(
     hooks={peak_memory_on_success, peak_memory_on_failure},
 )
 
-# Steps fork from a server that has imported the code location once, instead of each step
-# paying for the imports again.
-executor = dg.multiprocess_executor.configured(
-    {"start_method": {"forkserver": {"preload_modules": ["nex_assets.definitions"]}}}
-)
+# The engine NEX_EXECUTOR names (multiprocess on this machine by default, k8s on a cluster).
+executor = executor_for()
 
 defs = dg.Definitions.merge(
     build_definitions(),

@@ -8,6 +8,7 @@ PostgreSQL init script, the Dockerfile and .env.example must agree with each oth
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import shlex
 import tomllib
@@ -426,7 +427,7 @@ def test_gpu_override_reserves_an_nvidia_device_for_user_code(compose):
 # --- the image -------------------------------------------------------------------------------
 
 
-def test_dockerfile_copies_existing_paths_and_installs_the_project(services):
+def test_dockerfile_copies_existing_paths_and_installs_the_project(services, monkeypatch):
     instructions = dockerfile_instructions()
     froms = [args for keyword, args in instructions if keyword == "FROM"]
     assert froms and froms[0].split()[0] == "python:3.11-slim"
@@ -444,7 +445,14 @@ def test_dockerfile_copies_existing_paths_and_installs_the_project(services):
     patterns = [s.rstrip("/") for sources, _, _ in copies for s in sources if any(c in s for c in "*?[")]
 
     readme = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("readme")
-    required = {"pyproject.toml", "nex_assets", "dbt_project", "datasets", "expectations", "workspace.yaml"}
+    # Every folder the code reads from the project, from the code's own path settings at their defaults.
+    from nex_assets.core import env
+
+    for variable in [v for v in os.environ if v.startswith("NEX_") and v.endswith("_DIR")]:
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("NEX_PROJECT_DIR", str(ROOT))
+    folders = {str(p.relative_to(ROOT)) for p in env.project_folders().values()}
+    required = {"pyproject.toml", "nex_assets", "workspace.yaml", *folders}
     if isinstance(readme, str):
         required.add(readme)
     for path in required:

@@ -325,3 +325,23 @@ def torch_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def executor_name() -> str:
+    """The engine that runs each job's steps (``NEX_EXECUTOR``); ``core/compute.py`` knows the names."""
+    return (os.environ.get("NEX_EXECUTOR") or "multiprocess").strip().lower()
+
+
+def project_folders() -> dict[str, Path]:
+    """The people-edited folders the platform reads from the project: an image or a deployment that
+    runs the code location must carry every one of them."""
+    return {
+        "datasets": datasets_dir(),
+        "config": config_dir(),
+        "expectations": expectations_dir(),
+        "recipes": recipes_dir(),
+        "evaluation_packs": evaluation_packs_dir(),
+        "documents": documents_dir(),
+        "dictionary": project_dir() / "dictionary",
+        "dbt_project": dbt_project_dir(),
+    }

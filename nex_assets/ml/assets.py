@@ -7,17 +7,13 @@ benchmark and the tests drive the very same code.
 import dagster as dg
 
 from nex_assets.common import markdown
+from nex_assets.core.compute import gpu_placement
 from nex_assets.core.dagster import described, versioned
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.ml.logic import algorithms
 from nex_assets.ml.logic.packs import PackError
 from nex_assets.ml.logic.recipe import Recipe, RecipeError
 
-GPU_TAGS = {
-    "nex/compute": "gpu",
-    # Read by dagster-k8s when the run launcher or executor places steps on Kubernetes.
-    "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}},
-}
 # The Dagster UI's icon for each algorithm's library.
 KINDS = {"xgboost": "xgboost", "torch_mlp": "pytorch"}
 
@@ -52,9 +48,7 @@ def _metrics_table(values: dict[str, float]) -> str:
 
 def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
     algo = algorithms.get(recipe.algorithm, recipe.family)
-    placement = (
-        {"pool": "gpu", "op_tags": GPU_TAGS} if algorithms.uses_gpu(recipe.algorithm, recipe.family) else {}
-    )
+    placement = gpu_placement() if algorithms.uses_gpu(recipe.algorithm, recipe.family) else {}
     kinds = {KINDS.get(c, "scikitlearn") for c in algorithms.candidates(recipe.algorithm, recipe.family)}
 
     @dg.asset(

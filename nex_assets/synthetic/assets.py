@@ -6,6 +6,7 @@ import dagster as dg
 
 from nex_assets.common import markdown
 from nex_assets.core import env
+from nex_assets.core.compute import gpu_placement
 from nex_assets.core.dagster import dataset_spec
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.logic.catalog import Dataset
@@ -19,11 +20,6 @@ CHECK_DESCRIPTIONS = {
     "exact_copies": "Share of synthetic rows identical to a real row at most the configured share.",
     "train_synthetic_test_real": "A model trained on synthetic rows scores on real held-out rows within "
     "the configured loss of one trained on real rows.",
-}
-GPU_TAGS = {
-    "nex/compute": "gpu",
-    # Read by dagster-k8s when the run launcher or executor places steps on Kubernetes.
-    "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}},
 }
 
 
@@ -165,10 +161,8 @@ def _run(context, warehouse: WarehouseResource, datasets, settings, relations):
 
 
 def _compute(settings: list[SyntheticSettings]) -> dict:
-    """Neural synthesizers go to the `gpu` pool and carry the tags that place them on GPU nodes."""
-    if any(s.neural for s in settings):
-        return {"pool": "gpu", "op_tags": GPU_TAGS}
-    return {}
+    """Neural synthesizers go to the GPU pool and carry the tags that place them on GPU nodes."""
+    return gpu_placement() if any(s.neural for s in settings) else {}
 
 
 def single_asset(ds: Dataset, settings: SyntheticSettings) -> dg.AssetsDefinition:

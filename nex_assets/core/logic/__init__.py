@@ -1,0 +1,1 @@
+"""The platform's own pure logic: free of Dagster, drivers and MLflow, tested directly."""
