@@ -7,7 +7,7 @@ from psycopg import sql
 
 from nex_assets.automation.logic.settings import AutomationSettings, freshness_hours
 from nex_assets.common import markdown, patterns
-from nex_assets.core.dagster import dataset_asset, dataset_key
+from nex_assets.core.dagster import dataset_asset, dataset_key, forced
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets import load as loader
 from nex_assets.datasets import profiler, reader_access
@@ -90,6 +90,8 @@ def raw_asset(ds: Dataset, catalog, settings: AutomationSettings) -> dg.AssetsDe
             database=warehouse.database(),
             run_id=context.run_id,
             progress=progress,
+            # `nex run --force` / `nex materialize --force`: reload even a file whose content is known.
+            force=forced(context),
         )
         for note in result.notes:
             context.log.warning(note) if not result.skipped else context.log.info(note)

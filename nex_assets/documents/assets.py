@@ -3,7 +3,7 @@
 import dagster as dg
 
 from nex_assets.common import markdown
-from nex_assets.core.dagster import DATASET_TAG, GROUP_TAG, described
+from nex_assets.core.dagster import DATASET_TAG, GROUP_TAG, described, forced
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.documents.logic.collections import Collection
 
@@ -43,7 +43,9 @@ def documents_asset(collection: Collection, catalog) -> dg.AssetsDefinition:
 
         embedder = get_embedder()
         with warehouse.connect(autocommit=True) as conn:
-            result = sync_collection(conn, collection, catalog.project_dir, embedder, run_id=context.run_id)
+            result = sync_collection(
+                conn, collection, catalog.project_dir, embedder, run_id=context.run_id, force=forced(context)
+            )
         failed = [f for f in result.files if f.status == "failed"]
         for f in failed:
             context.log.warning(f.error)

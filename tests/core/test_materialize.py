@@ -12,6 +12,7 @@ from dagster._core.loader import LoadingContextForTest
 
 from nex_assets.core import env
 from nex_assets.core.build import Catalog
+from nex_assets.core.dagster import FORCE_TAG
 from nex_assets.datasets.logic.catalog import load_catalog
 from tests.core.helpers import ROOT, sample_world_catalog, with_resources, write_catalog
 
@@ -129,6 +130,12 @@ def test_unchanged_input_is_not_reloaded_and_nothing_goes_stale(tmp_path, dagste
     mat = second.get_asset_materialization_events()[0].materialization
     assert mat.metadata["reloaded"].value is False
     assert mat.tags["dagster/data_version"] == v1
+    # `--force` reloads the same content (and its version stays the content's).
+    forced = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=dagster_instance, asset_selection=[raw_key], tags={FORCE_TAG: "true"}
+    )
+    mat = forced.get_asset_materialization_events()[0].materialization
+    assert mat.metadata["reloaded"].value is True and mat.tags["dagster/data_version"] == v1
     resolver = CachingStaleStatusResolver(
         dagster_instance, defs.resolve_asset_graph(), LoadingContextForTest(dagster_instance)
     )
