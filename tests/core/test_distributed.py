@@ -292,13 +292,16 @@ def test_the_main_job_runs_end_to_end_on_the_distributed_engine(small_world, tmp
     """`nex workers start` and `nex run` as a user runs them, on a small world: every step of the main
     job on the cluster, the GPU-tagged ones (model training) on the GPU worker only."""
     dask_cluster.stop()
+    # A project of its own (every folder the platform reads, and the small world as its sample data),
+    # so the run never reads the checkout's data folder, which a fresh clone does not have.
     project = tmp_path / "project"
-    shutil.copytree(ROOT / "datasets", project / "datasets")
+    for name, folder in env.project_folders().items():
+        if folder.is_dir():
+            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
     shutil.copytree(small_world, project / "data" / "sample" / "retail")
-    environ = {
-        **os.environ,
-        "NEX_PROJECT_DIR": str(ROOT),
-        "NEX_DATASETS_DIR": str(project / "datasets"),
+    environ = {k: v for k, v in os.environ.items() if not (k.startswith("NEX_") and k.endswith("_DIR"))}
+    environ |= {
+        "NEX_PROJECT_DIR": str(project),
         "NEX_LANDING_DIR": str(tmp_path / "landing"),
         "NEX_EXECUTOR": "dask",
         "NEX_LLM": "off",
