@@ -15,6 +15,7 @@ step processes and ends the run as canceled or failed, so nothing goes on writin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -224,20 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
         out, log_path = _quiet(args.launch)
         out.write(f"nex: running {planned or 'every'} asset(s); the full log is in {log_path}\n")
-    with Progress(instance, args.launch, out, planned) if not args.verbose else _Nothing():
+    with Progress(instance, args.launch, out, planned) if not args.verbose else contextlib.nullcontext():
         result = dg.execute_job(recon, instance, tags=tags, asset_selection=selection, run_config=run_config)
     text, ok = summary(instance, result.run_id, plan)
     out.write("\n" + text + "\n")
     out.flush()
     return 0 if ok and result.success else 1
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def log_folder() -> Path:
