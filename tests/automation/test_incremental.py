@@ -26,8 +26,10 @@ def _plan(defs, instance, world):
 
 def _tick(defs, instance, name: str):
     schedule = defs.resolve_schedule_def(name)
-    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def())
-    return schedule.evaluate_tick(context)
+    # As the daemon does: the context opens an instance of its own and must close it, or that
+    # instance stays behind as the current one for whatever loads definitions next.
+    with dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def()) as context:
+        return schedule.evaluate_tick(context)
 
 
 def _selected(tick) -> set[str]:
