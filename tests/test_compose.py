@@ -2,15 +2,18 @@
 
 docker-compose.yml and its GPU override, the Dagster instance and workspace they mount, the
 PostgreSQL init script, the Dockerfile and .env.example must agree with each other and with
-``nex_assets.env`` (database names, URL parsing).
+``nex_assets.env`` (database names, URL parsing). The image's first-start step
+(docker/entrypoint.sh) is a plain shell script: it is run here as the image runs it.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shlex
+import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -19,6 +22,7 @@ import pytest
 import yaml
 
 from nex_assets.core import env
+from nex_assets.datasets.logic.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -29,11 +33,14 @@ DOCKERFILE = ROOT / "docker" / "Dockerfile"
 DAGSTER_YAML = ROOT / "docker" / "dagster.yaml"
 WORKSPACE = ROOT / "docker" / "workspace.docker.yaml"
 INIT_SQL = ROOT / "docker" / "postgres" / "init.sql"
+ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
 SERVICES = {"postgres", "user_code", "webserver", "daemon", "mlflow"}
 APP_SERVICES = ("user_code", "webserver", "daemon", "mlflow")
 DAGSTER_SERVICES = ("user_code", "webserver", "daemon")
 DAGSTER_HOME = "/opt/dagster/home"
+# The order the stack starts in: each service waits until those of the stages before it are healthy.
+START_ORDER = [{"postgres"}, {"mlflow"}, {"user_code"}, {"webserver", "daemon"}]
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, ${VAR:+alt}, ${VAR+alt}
 _BRACED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
@@ -170,6 +177,15 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return instructions
 
 
+def dockerfile_env() -> dict[str, str]:
+    """The image's ENV settings (KEY=VALUE form)."""
+    out = {}
+    for keyword, args in dockerfile_instructions():
+        if keyword == "ENV":
+            out |= dict(part.split("=", 1) for part in shlex.split(args))
+    return out
+
+
 def dockerfile_copies() -> list[tuple[list[str], str, str]]:
     """(sources, destination resolved against WORKDIR, WORKDIR) for each COPY from the context."""
     copies, workdir = [], "/"
@@ -252,15 +268,39 @@ def test_init_sql_creates_databases_and_vector_extension():
         assert f"create database {name}" in sql
 
 
-def test_dependencies_wait_for_healthy_services(compose):
+def test_services_start_in_order_once_what_they_need_is_healthy(compose):
     services = compose["services"]
-    assert services["user_code"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert services["mlflow"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("webserver", "daemon"):
-        depends = services[name]["depends_on"]
-        assert depends["postgres"]["condition"] == "service_healthy"
-        assert "user_code" in depends
-    assert "healthcheck" in services["user_code"]
+    assert set().union(*START_ORDER) == set(services)
+
+    def needs(name: str) -> set[str]:
+        direct = set(services[name].get("depends_on") or {})
+        return direct.union(*(needs(d) for d in direct))
+
+    for stage, names in enumerate(START_ORDER):
+        before = set().union(*START_ORDER[:stage])
+        for name in names:
+            depends = services[name].get("depends_on") or {}
+            assert isinstance(depends, dict), f"{name}: depends_on needs conditions, not a list"
+            assert {d.get("condition") for d in depends.values()} <= {"service_healthy"}, name
+            assert not stage or START_ORDER[stage - 1] <= set(depends), name
+            assert needs(name) == before, name
+
+
+def test_every_service_has_a_health_check_its_image_can_run(compose):
+    for name, service in compose["services"].items():
+        check = service.get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no health check"
+        assert isinstance(check["test"], list) and check["test"][0] in {"CMD", "CMD-SHELL"}, name
+        for key in ("interval", "timeout", "retries", "start_period"):
+            assert key in check, f"{name}: healthcheck.{key} is missing"
+    # The Dagster services' checks are Dagster commands: they exist in the installed version.
+    for name in ("user_code", "daemon"):
+        command, *args = compose["services"][name]["healthcheck"]["test"][1:]
+        assert command.startswith("dagster"), name
+        shown = subprocess.run(
+            [env.executable(command), *args, "--help"], capture_output=True, text=True, timeout=120
+        )
+        assert shown.returncode == 0, f"{name}: {shown.stderr[-2000:]}"
 
 
 # --- variables and secrets -------------------------------------------------------------------
@@ -477,3 +517,71 @@ def test_docker_instance_has_the_same_concurrency_and_retries_as_the_local_one()
     config = yaml.safe_load((ROOT / "docker" / "dagster.yaml").read_text())
     assert config["concurrency"] == instance.CONCURRENCY
     assert config["run_retries"] == instance.RUN_RETRIES
+
+
+# --- the first start -------------------------------------------------------------------------
+
+
+def first_start(project: Path, **settings: str) -> subprocess.CompletedProcess:
+    """docker/entrypoint.sh as the image runs it (`nex` on the PATH, the project at NEX_PROJECT_DIR),
+    with a command that says it started."""
+    environ = {k: v for k, v in os.environ.items() if k != "NEX_SAMPLE_WORLD"}
+    environ |= {
+        "NEX_PROJECT_DIR": str(project),
+        "PATH": f"{Path(env.executable('nex')).parent}{os.pathsep}{os.environ['PATH']}",
+        **settings,
+    }
+    return subprocess.run(
+        ["/bin/sh", str(ENTRYPOINT), "sh", "-c", "echo started"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_every_container_starts_through_the_first_start_step(compose):
+    [entrypoint] = [
+        json.loads(args) for keyword, args in dockerfile_instructions() if keyword == "ENTRYPOINT"
+    ]
+    shell, script = entrypoint
+    assert shell == "/bin/sh"
+    assert script in {dest for sources, dest, _ in dockerfile_copies() if sources == ["docker/entrypoint.sh"]}
+    for name in APP_SERVICES:
+        assert "entrypoint" not in compose["services"][name], f"{name} bypasses the first-start step"
+    # The world it writes under the project's data folder lands in user_code's data volume.
+    data = str(PurePosixPath(dockerfile_env()["NEX_PROJECT_DIR"]) / "data")
+    mounts = volume_mounts(compose["services"]["user_code"])
+    assert any(target == data and not source.startswith((".", "/")) for source, target in mounts)
+
+
+def test_the_first_start_writes_the_sample_world_the_catalog_reads_once(tmp_path):
+    project = tmp_path / "app"
+    first = first_start(project)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.splitlines()[-1] == "started"
+    sources = [ds.source.path for ds in load_catalog(ROOT / "datasets") if ds.source.path]
+    assert sources
+    for source in sources:
+        assert PurePosixPath(source).parts[0] == "data", source
+        assert list(project.glob(source)), f"the first start wrote nothing at {source}"
+
+    # A later start keeps what is there, edits included.
+    written = sorted(project.glob("data/**/*.csv"))
+    written[0].write_text(written[0].read_text() + "edited\n")
+    before = {p: p.read_bytes() for p in written}
+    later = first_start(project)
+    assert later.returncode == 0 and later.stdout.strip() == "started", later.stderr[-3000:]
+    assert {p: p.read_bytes() for p in written} == before
+
+    # A first start cut short (the generator's last file missing) is redone by the next.
+    [truth] = project.glob("data/**/ground_truth.json")
+    truth.unlink()
+    redone = first_start(project)
+    assert redone.returncode == 0 and truth.exists()
+
+
+def test_the_first_start_can_be_skipped_for_a_project_with_data_of_its_own(tmp_path):
+    out = first_start(tmp_path / "app", NEX_SAMPLE_WORLD="off")
+    assert out.returncode == 0 and out.stdout.strip() == "started"
+    assert not (tmp_path / "app").exists()

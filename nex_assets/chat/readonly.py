@@ -71,7 +71,7 @@ def connect_reader(db: env.Database | None = None) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         raise QueryFailed(
             f"cannot connect as the read-only role {READER_ROLE}: {exc}. On an external server create it "
-            "(see nex_assets/sql/70_chat.sql) and set NEX_READER_PASSWORD"
+            "once by hand as docs/storage.md says and set NEX_READER_PASSWORD"
         ) from exc
     conn.read_only = True
     return conn

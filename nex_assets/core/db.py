@@ -6,6 +6,7 @@ Databases: the warehouse (schemas ``raw``, ``staging``, ``marts``, ``nex``, ``sy
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from importlib import resources
 
@@ -85,4 +86,21 @@ def _bootstrap_cached(db: env.Database) -> env.Database:
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
         for script in scripts:
             conn.execute(script.read_text())
+        _set_reader_password(conn, db)
     return db
+
+
+def _set_reader_password(conn: psycopg.Connection, db: env.Database) -> None:
+    """On a server reached over TCP the reader logs in with NEX_READER_PASSWORD. Where NEX's role may
+    set it (the compose stack's superuser), the environment's value is made the role's; elsewhere an
+    administrator set it by hand (docs/storage.md) and this changes nothing."""
+    password = os.environ.get("NEX_READER_PASSWORD")
+    if db.embedded or not password:
+        return
+    # Hashed here (SCRAM, as psql's \password does), so the password itself never reaches the server's log.
+    hashed = conn.pgconn.encrypt_password(password.encode(), b"nex_reader", b"scram-sha-256").decode()
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("alter role nex_reader password {}").format(sql.Literal(hashed)))
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedObject):
+        pass

@@ -4,8 +4,8 @@
 -- nex_reader may log in and read the warehouse schemas, nothing else: no CREATE anywhere, no
 -- access to the platform's own schema (nex: profiles, conversations, caches) or to MLflow and
 -- Dagster. Every transaction it starts is READ ONLY unless it asks otherwise, and the chat path
--- asks READ ONLY explicitly as well. On an external server whose user may not create roles,
--- create it once by hand (CREATE ROLE nex_reader LOGIN PASSWORD '...') and set NEX_READER_PASSWORD.
+-- asks READ ONLY explicitly as well. On an external server whose user may not create roles, an
+-- administrator creates it once by hand (docs/storage.md) and NEX_READER_PASSWORD holds its password.
 do $$
 begin
     if not exists (select 1 from pg_roles where rolname = 'nex_reader') then
@@ -37,8 +37,17 @@ begin
     if not exists (select 1 from pg_roles where rolname = 'nex_reader') then
         return;
     end if;
-    execute 'alter role nex_reader set default_transaction_read_only = on';
-    execute 'alter role nex_reader set statement_timeout = ''30s''';
+    -- Altering a role takes CREATEROLE, which the owner of an external server's databases may lack:
+    -- there an administrator sets both once by hand (docs/storage.md), and the grants below go on.
+    if not coalesce((select rolconfig from pg_roles where rolname = 'nex_reader')
+                    @> array['default_transaction_read_only=on', 'statement_timeout=30s'], false) then
+        begin
+            execute 'alter role nex_reader set default_transaction_read_only = on';
+            execute 'alter role nex_reader set statement_timeout = ''30s''';
+        exception when insufficient_privilege then
+            raise notice 'nex: cannot alter role nex_reader here; set its defaults by hand (docs/storage.md)';
+        end;
+    end if;
     execute format('revoke all on schema nex from nex_reader');
     execute format('revoke all on all tables in schema nex from nex_reader');
     foreach s in array array['raw', 'staging', 'marts', 'synthetic', 'predictions'] loop
@@ -97,8 +106,8 @@ $$;
 
 -- Functions that plan SQL given as text (the query_to_xml family, ts_stat, ts_rewrite) run it
 -- outside every check of the read-only path. Where NEX's user is the server's superuser (the
--- embedded server) nobody else may call them; on another server an administrator can run the
--- same REVOKEs once by hand. The parser refuses them first in any case (an allowlist).
+-- embedded server) nobody else may call them; on another server an administrator runs the same
+-- REVOKEs once by hand (docs/storage.md). The parser refuses them first in any case (an allowlist).
 do $$
 declare
     f regprocedure;
