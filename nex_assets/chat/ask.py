@@ -27,6 +27,8 @@ from nex_assets.core import db as nexdb
 
 # Rows of a one-query answer shown in its text (all of them are in the query result).
 ANSWER_ROWS = 10
+# Rows of each query's result kept with the answer for a page to show as a table or chart.
+RESULT_ROWS = 500
 
 
 @dataclass
@@ -113,9 +115,11 @@ def ask(
     persona: Persona = DEFAULT,
     conversation_id: str | None = None,
     on_text: Callable[[str], None] = lambda _text: None,
+    on_event: Callable[[dict], None] = lambda _event: None,
 ) -> Answer:
     """Answers ``question``; ``client`` is an LLM client (``nex_assets.llm``), None or unconfigured for
-    the help-without-a-model answer."""
+    the help-without-a-model answer. ``on_event`` hears of each tool call as it ends (tool, arguments,
+    and for a query its SQL, columns and rows as the read-only path returned them)."""
     if not question.strip():
         raise ValueError("ask needs a question")
     settings = ctx.settings.ask
@@ -142,6 +146,8 @@ def ask(
             found = text_to_sql.answer(ctx, question, client if model else None, retrieved=retrieved)
         if found is not None and (found.answered or model is not None):
             answer = _from_query(found, model)
+            for call, query in zip(answer.tool_calls, answer.queries, strict=False):
+                on_event({**call, **query})
             conversations.add(
                 store,
                 conversation_id,
@@ -157,7 +163,7 @@ def ask(
             conversations.add(store, conversation_id, "assistant", answer.text)
         else:
             answer = _tool_loop(
-                ctx, client, persona, question, entries, history, store, conversation_id, on_text
+                ctx, client, persona, question, entries, history, store, conversation_id, on_text, on_event
             )
     answer.conversation_id = conversation_id
     answer.entries = entries
@@ -193,7 +199,12 @@ def _from_query(found: text_to_sql.SqlResult, model: str | None) -> Answer:
         text = "No query that answers this could be written and run: " + "; ".join(found.errors[-2:])
     query = {"sql": found.sql, "error": None if found.answered else (found.errors[-1:] or [None])[0]}
     if found.answered:
-        query |= {"row_count": len(found.rows), "tables": found.tables}
+        query |= {
+            "row_count": len(found.rows),
+            "tables": found.tables,
+            "columns": found.columns,
+            "rows": found.rows[:RESULT_ROWS],
+        }
     return Answer(
         text=text,
         queries=[query] if found.sql else [],
@@ -231,6 +242,7 @@ def _tool_loop(
     store: psycopg.Connection,
     conversation_id: str,
     on_text: Callable[[str], None],
+    on_event: Callable[[dict], None],
 ) -> Answer:
     settings = ctx.settings.ask
     allowed = [
@@ -268,11 +280,16 @@ def _tool_loop(
         for call in calls:
             out, args = _run_tool(ctx, call, allowed)
             answer.tool_calls.append({"tool": call["name"], "arguments": args, "error": out.get("error")})
+            event = {"tool": call["name"], "arguments": args, "error": out.get("error")}
             if call["name"] == "run_query":
-                answer.queries.append(
-                    {"sql": out.get("sql") or args.get("query"), "error": out.get("error")}
-                    | {k: out[k] for k in ("row_count", "truncated", "tables") if k in out}
-                )
+                query = {"sql": out.get("sql") or args.get("query"), "error": out.get("error")} | {
+                    k: out[k] for k in ("row_count", "truncated", "tables", "columns") if k in out
+                }
+                if "rows" in out:
+                    query["rows"] = out["rows"][:RESULT_ROWS]
+                answer.queries.append(query)
+                event |= query
+            on_event(event)
             content = _fit(out, settings.max_tool_output_chars)
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": content})
             conversations.add(

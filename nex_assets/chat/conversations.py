@@ -93,3 +93,31 @@ def transcript(conn: psycopg.Connection, conversation_id: str) -> list[dict]:
     ).fetchall()
     keys = ("role", "content", "tool_name", "tool_input", "tool_output", "model", "created_at")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def listed(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
+    """Conversations, most recently active first, with how many messages each holds."""
+    rows = conn.execute(
+        """select c.id::text, c.title, c.persona, c.model, c.created_at, c.updated_at,
+                  (select count(*) from nex.chat_messages m where m.conversation_id = c.id)
+             from nex.chat_conversations c order by c.updated_at desc limit %s""",
+        (limit,),
+    ).fetchall()
+    keys = ("id", "title", "persona", "model", "created_at", "updated_at", "messages")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def rename(conn: psycopg.Connection, conversation_id: str, title: str) -> None:
+    title = " ".join(title.split())[:200]
+    if not title:
+        raise ValueError("a conversation needs a title")
+    if not exists(conn, conversation_id):
+        raise ConversationNotFound(f"no conversation {conversation_id!r}")
+    conn.execute("update nex.chat_conversations set title = %s where id = %s", (title, conversation_id))
+
+
+def delete(conn: psycopg.Connection, conversation_id: str) -> None:
+    """The conversation and, by the foreign key's cascade, every message of it."""
+    if not exists(conn, conversation_id):
+        raise ConversationNotFound(f"no conversation {conversation_id!r}")
+    conn.execute("delete from nex.chat_conversations where id = %s", (conversation_id,))

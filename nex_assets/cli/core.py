@@ -147,7 +147,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
     workspace = env.project_dir() / "workspace.yaml"
     cmd = [env.executable("dagster"), "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
-    return subprocess.run(cmd, cwd=env.project_dir()).returncode
+    # Studio beside it, on its own port; it stops with `nex dev`.
+    studio = (
+        None if args.no_studio else subprocess.Popen([env.executable("nex"), "studio"], cwd=env.project_dir())
+    )
+    try:
+        return subprocess.run(cmd, cwd=env.project_dir()).returncode
+    finally:
+        if studio is not None:
+            studio.terminate()
+            studio.wait(timeout=10)
 
 
 def register(sub) -> None:
@@ -194,4 +203,5 @@ def register(sub) -> None:
     dev = sub.add_parser("dev", help="the Dagster UI and daemon on the platform's database")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--no-studio", action="store_true", help="the Dagster UI alone, without NEX Studio")
     dev.set_defaults(func=cmd_dev)

@@ -210,9 +210,10 @@ def build_dictionary(
     to_describe = [t.column for t in tasks if t.needs_writer]
     described = dict(zip(to_describe, client.map(lambda c: ctx.write(client, c), to_describe), strict=True))
     written, removed = [], []
+    last = store.last_versions(conn, ds.name)
     for task in tasks:
         previous = current.get(task.column)
-        version = (previous.version if previous else 0) + 1
+        version = max(previous.version if previous else 0, last.get(task.column, 0)) + 1
         if task.reason == P.REMOVED:
             removed.append((previous, task.reason))
             continue

@@ -13,7 +13,14 @@ import psycopg
 from nex_assets.dictionary import store
 from nex_assets.dictionary.build import overrides_path
 from nex_assets.dictionary.logic import review as R
-from nex_assets.dictionary.logic.models import TABLE, Entry, OverrideError, Overrides, load_overrides
+from nex_assets.dictionary.logic.models import (
+    REJECTED,
+    TABLE,
+    Entry,
+    OverrideError,
+    Overrides,
+    load_overrides,
+)
 from nex_assets.dictionary.logic.review import ReviewError
 
 
@@ -60,6 +67,24 @@ def accept(
     reason = "edited" if entry.source == R.OVERRIDE_SOURCE else "accepted"
     store.save(conn, [(accepted, reason)], [], run_id=None)
     return Accepted(accepted, path, reason)
+
+
+def reject(conn: psycopg.Connection, *, dataset: str, name: str, by: str) -> Entry:
+    """Marks a written-by-machine entry rejected (a version row says by whom). It stays rejected through
+    rebuilds until its column's profile changes, when a new suggestion is written for review; a person's
+    own text is changed by editing it, not rejected."""
+    entries = store.load_entries(conn, dataset)
+    column = R.resolve(name, set(entries))
+    if column is None:
+        raise ReviewError(f"{dataset} has no entry {name!r}")
+    entry = entries[column]
+    if entry.source == R.OVERRIDE_SOURCE:
+        raise ReviewError(f"{entry.ref} is a person's text ({entry.status}); edit it instead")
+    if entry.status == REJECTED:
+        return entry
+    rejected = entry.model_copy(update={"status": REJECTED, "author": by, "version": entry.version + 1})
+    store.save(conn, [(rejected, "rejected")], [], run_id=None)
+    return rejected
 
 
 def _write_checked(path: Path, text: str, columns: set[str]) -> Overrides:

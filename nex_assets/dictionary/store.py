@@ -53,6 +53,16 @@ def load_entries(conn: psycopg.Connection, dataset: str) -> dict[str, Entry]:
     return {row[1]: Entry(**dict(zip(_FIELDS, row, strict=True))) for row in cur.fetchall()}
 
 
+def last_versions(conn: psycopg.Connection, dataset: str) -> dict[str, int]:
+    """The highest version each entry ever had, removed entries included: an entry that comes back
+    goes on from there, so its history stays one sequence."""
+    rows = conn.execute(
+        "select column_name, max(version) from nex.dictionary_versions where dataset = %s group by 1",
+        (dataset,),
+    ).fetchall()
+    return dict(rows)
+
+
 def save(
     conn: psycopg.Connection,
     written: list[tuple[Entry, str]],

@@ -10,6 +10,7 @@ from nex_assets.common import markdown
 from nex_assets.core.dagster import DATASET_TAG, described, versioned
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.monitoring.logic.settings import DriftSettings
+from nex_assets.studio import links
 
 # Reading the snapshot from the artifact store and the newest rows from the warehouse can meet a
 # passing error; one more try is cheap. Bad input is not retried (see DriftInputError below).
@@ -153,7 +154,7 @@ def drift_asset(source: DriftSource, settings: DriftSettings) -> dg.AssetsDefini
             "sample_policy": f"uniform, at most {settings.max_rows:,} rows per side, seed {settings.seed}",
             "model_version": reference.model_version or "unknown",
             "report": dg.MetadataValue.path(str(stored.report_path)),
-            "report_url": dg.MetadataValue.url(stored.report_path.as_uri()),
+            "report_url": dg.MetadataValue.url(links.file_link(stored.report_path)),
             "drift_report_id": stored.report_id,
             "columns": dg.MetadataValue.md(_column_table(result)),
             "skipped": dg.MetadataValue.md(

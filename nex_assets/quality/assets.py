@@ -21,6 +21,7 @@ from nex_assets.llm import LLMResource
 from nex_assets.quality import report, validate
 from nex_assets.quality.logic.score import Outcome, QualitySettings, score, timeliness_score
 from nex_assets.quality.logic.suite import CheckGroup, Suite, SuiteError
+from nex_assets.studio import links
 
 _RAW_TABLE = re.compile(r"\braw\.\"?([a-z_][a-z0-9_]*)\"?")
 
@@ -207,7 +208,8 @@ def quality_asset(
         except SuiteError as exc:
             raise dg.Failure(description=str(exc)) from None
         docs = run.docs_page or run.docs_index
-        docs_url = docs.as_uri() if docs.exists() else None
+        # Served by Studio: a browser will not follow a file:// link from a page served over http.
+        docs_url = links.file_link(docs) if docs.exists() else None
         by_index = {o.expectation.index: o for o in run.outcomes}
         selected_checks = context.selected_asset_check_keys
         if quality_key(ds) in context.selected_asset_keys:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import dagster as dg
 
 from nex_assets.cli import main
+from nex_assets.studio import links
 from tests.quality.conftest import quality_definitions, run_all
 
 DATASETS = (
@@ -74,9 +76,11 @@ def test_clean_world_passes_every_check_and_scores_accumulate(
         meta = mats[f"{ds}/quality"].metadata
         assert meta["score"].value >= 99.9
         assert meta["checks_passed"].value is True
+        # Served by Studio (a browser refuses file:// links from an http page): the link names the file.
         docs = meta["data_docs"].value
-        assert docs.startswith("file://") and Path(docs.removeprefix("file://")).is_file()
-        assert Path(docs.removeprefix("file://")).is_relative_to(docs_dir / ds)
+        assert docs.startswith(f"{links.studio_url()}/files/data-docs/")
+        page = docs_dir / unquote(docs.split("/files/data-docs/", 1)[1])
+        assert page.is_file() and page.is_relative_to(docs_dir / ds)
     assert (docs_dir / "retail_sales" / "index.html").is_file()
     assert 'href="retail_sales/index.html"' in (docs_dir / "index.html").read_text()
     scores = _latest_scores(conn, "retail_sales")

@@ -15,8 +15,10 @@ TABLE = ""  # the column_name of a table's own entry
 # Where an entry stands with people: a model's text is only a suggestion until someone accepts it
 # (``nex dictionary accept``); the rule-based writer's text is phrased from the facts alone, so it is
 # not a model's guess, but nobody has vouched for it either; an override is a person's own text.
+# A person may also reject a machine's text: it then stays rejected until its column's profile changes.
 SUGGESTED, RULE_BASED, ACCEPTED, CURATED = "suggested", "rule-based", "accepted", "curated"
-STATUSES = (SUGGESTED, RULE_BASED, ACCEPTED, CURATED)
+REJECTED = "rejected"
+STATUSES = (SUGGESTED, RULE_BASED, ACCEPTED, CURATED, REJECTED)
 REVIEWED = frozenset({ACCEPTED, CURATED})
 
 

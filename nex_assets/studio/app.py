@@ -1,0 +1,96 @@
+"""The Studio web app: Starlette with server-rendered Jinja templates and a few lines of plain script,
+no build step and nothing fetched from a CDN (docs/studio.md says why). ``create_app`` assembles the
+pages; ``serve`` runs it with uvicorn, as `nex studio` does."""
+
+from __future__ import annotations
+
+import os
+import time
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from nex_assets.core import db as nexdb
+from nex_assets.core import env
+from nex_assets.studio.logic import security
+from nex_assets.studio.routes import ask, explore, files, review, stories
+from nex_assets.studio.web import HERE, Refused, page
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+class Guard(BaseHTTPMiddleware):
+    """The token (when Studio is not on loopback), the CSRF cookie, and headers every answer carries."""
+
+    async def dispatch(self, request: Request, call_next):
+        token = request.app.state.token
+        if token:
+            given = request.query_params.get("token")
+            if security.same(given, token):  # signing in: keep it in a cookie, take it out of the address
+                rest = {k: v for k, v in request.query_params.items() if k != "token"}
+                response = RedirectResponse(request.url.path + (f"?{urlencode(rest)}" if rest else ""), 303)
+                response.set_cookie(security.TOKEN_COOKIE, token, httponly=True, samesite="strict")
+                return response
+            held = request.cookies.get(security.TOKEN_COOKIE) or security.bearer(
+                request.headers.get("authorization")
+            )
+            if not security.same(held, token):
+                return PlainTextResponse("NEX Studio: sign in with ?token=<NEX_STUDIO_TOKEN>", 401)
+        csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf()
+        request.state.csrf = csrf
+        started = time.perf_counter()
+        response = await call_next(request)
+        # The server's own time to the response head (benchmarks/studio.py reads it; so do browser tools).
+        response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        if request.cookies.get(security.CSRF_COOKIE) != csrf:
+            response.set_cookie(security.CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+        response.headers.setdefault("content-security-policy", PAGE_CSP)
+        response.headers["x-content-type-options"] = "nosniff"
+        response.headers["referrer-policy"] = "same-origin"
+        return response
+
+
+async def _refused(request: Request, exc: Refused):
+    if not hasattr(request.state, "csrf"):
+        request.state.csrf = ""
+    if request.headers.get("accept", "").startswith("application/json") or request.url.path == "/ask/stream":
+        return PlainTextResponse(str(exc), exc.status)
+    return page(request, "error.html", status_code=exc.status, title="NEX Studio", message=str(exc))
+
+
+def create_app(database: env.Database | None = None, token: str | None = None) -> Starlette:
+    """The app on ``database`` (the platform's, bootstrapped); ``token`` guards every page when given."""
+    app = Starlette(
+        routes=[
+            *stories.routes,
+            *ask.routes,
+            *explore.routes,
+            *review.routes,
+            *files.routes,
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+            Route("/favicon.ico", lambda _request: Response(status_code=204)),
+        ],
+        middleware=[Middleware(Guard)],
+        exception_handlers={Refused: _refused},
+    )
+    app.state.database = nexdb.bootstrap(database)
+    app.state.token = token
+    return app
+
+
+def serve(host: str, port: int) -> None:
+    """Runs Studio until interrupted; refuses a non-loopback address without NEX_STUDIO_TOKEN."""
+    import uvicorn
+
+    token = os.environ.get("NEX_STUDIO_TOKEN") or None
+    security.check_start(host, token)
+    uvicorn.run(create_app(token=token), host=host, port=port, log_level="warning", access_log=False)

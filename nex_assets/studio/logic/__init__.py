@@ -1,0 +1,1 @@
+"""What Studio computes without a server, a database or a browser: tested directly."""

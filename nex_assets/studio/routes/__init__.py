@@ -1,0 +1,1 @@
+"""Studio's pages, one module per area; each exposes ``routes``."""

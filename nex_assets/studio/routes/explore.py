@@ -1,0 +1,84 @@
+"""Explore: the database, its schemas, their tables, and each table's columns with dictionary text,
+provenance, units and personal-data flags, a few rows (personal values masked) and the column profile
+with small charts. Everything comes from the chat tools, so Studio sees exactly what a question may."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from nex_assets.chat import tools
+from nex_assets.studio.logic import charts
+from nex_assets.studio.web import Refused, context, page
+
+
+def _ctx(request: Request):
+    return context(request)
+
+
+def explore_home(request: Request):
+    ctx = _ctx(request)
+    return page(
+        request,
+        "explore.html",
+        title="Explore · NEX Studio",
+        connection=tools.list_connections(ctx)["connections"][0],
+        schemas=tools.list_schemas(ctx)["schemas"],
+    )
+
+
+def explore_schema(request: Request):
+    ctx = _ctx(request)
+    schema = request.path_params["schema"]
+    try:
+        tables = tools.list_tables(ctx, schema)["tables"]
+    except tools.ToolError as exc:
+        raise Refused(str(exc), 404) from exc
+    return page(request, "schema.html", title=f"{schema} · NEX Studio", schema=schema, tables=tables)
+
+
+def _profile_charts(profile: dict) -> dict[str, str]:
+    """A small chart per column whose profile holds its most frequent values."""
+    out = {}
+    for column in profile.get("columns", []):
+        top = column.get("top_values")
+        if isinstance(top, dict):
+            top = list(top.items())
+        pairs = []
+        for item in (top or [])[:12]:
+            if isinstance(item, dict):
+                pairs.append((str(item.get("value")), float(item.get("share") or item.get("count") or 0)))
+            elif isinstance(item, list | tuple) and len(item) == 2:
+                pairs.append((str(item[0]), float(item[1] or 0)))
+        if len(pairs) >= 2:
+            out[column["column"]] = charts.bars(pairs, f"most frequent values of {column['column']}")
+    return out
+
+
+def explore_table(request: Request):
+    ctx = _ctx(request)
+    table = f"{request.path_params['schema']}.{request.path_params['table']}"
+    try:
+        info = tools.get_table_info(ctx, table)
+        sample = tools.sample_rows(ctx, table)
+        profile = tools.profile_table(ctx, table) if info.get("dataset") else {"columns": []}
+    except tools.ToolError as exc:
+        raise Refused(str(exc), 404) from exc
+    ds = ctx.datasets.get(info["dataset"]) if info.get("dataset") else None
+    return page(
+        request,
+        "table.html",
+        title=f"{table} · NEX Studio",
+        info=info,
+        sample=sample,
+        profile={c["column"]: c for c in profile.get("columns", [])},
+        profile_charts=_profile_charts(profile),
+        source=ds.source.model_dump(exclude_none=True) if ds else None,
+    )
+
+
+routes = [
+    Route("/explore", explore_home),
+    Route("/explore/{schema}", explore_schema),
+    Route("/explore/{schema}/{table}", explore_table),
+]
