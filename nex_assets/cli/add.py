@@ -4,6 +4,7 @@ loads, is profiled and gets its automatic quality suite."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -36,10 +37,27 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 0
     from nex_assets.cli.core import _runner, supervise
     from nex_assets.core import instance
+    from nex_assets.core import settings as nex_settings
+    from nex_assets.llm import server
+    from nex_assets.llm.endpoint import AUTOSTART_ENV
+    from nex_assets.llm.settings import LLMSettings
 
     instance.prepare()
-    selection = " or ".join(f"key:{added.name}/{step}" for step in ("raw", "profile", "quality"))
-    return supervise(*_runner("--select", selection))
+    steps = ("raw", "profile", "quality", "dictionary", "embeddings")
+    selection = " or ".join(f"key:{added.name}/{step}" for step in steps)
+    # The new dataset's dictionary is written by the local model when one is installed (its entries
+    # then wait as `suggested` for `nex dictionary review`); the server it starts is stopped after.
+    local = nex_settings.load(LLMSettings).local
+    was_running = server.running() is not None
+    if local.autostart_on_add:
+        os.environ[AUTOSTART_ENV] = "on"
+    try:
+        return supervise(*_runner("--select", selection))
+    finally:
+        os.environ.pop(AUTOSTART_ENV, None)
+        if not was_running and server.running() is not None:
+            server.stop()
+            print("stopped the local model started for this dataset's dictionary (nex llm start keeps one)")
 
 
 def register(sub) -> None:

@@ -22,6 +22,9 @@ from nex_assets.llm import models, server
 from nex_assets.llm.logic.local import Route, llm_mode, route
 from nex_assets.llm.settings import LLMSettings
 
+# Set by a command for the run it starts (`nex add`): the local model starts on demand for that run only.
+AUTOSTART_ENV = "NEX_LLM_AUTOSTART"
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -50,7 +53,7 @@ def resolve(settings: LLMSettings) -> Resolved:
         base_url=configured.base_url,
         running=found is not None,
         installed=is_installed,
-        autostart=settings.local.autostart,
+        autostart=settings.local.autostart or os.environ.get(AUTOSTART_ENV) == "on",
     )
     if chosen is Route.RUNNING:
         return Resolved(env.LLMEndpoint(found.base_url, found.model, found.api_key, None), chosen)

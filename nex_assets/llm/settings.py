@@ -60,6 +60,10 @@ class LocalLLM(BaseModel):
 
     model: str | None = None
     autostart: bool = True
+    # `nex add` documents the one new dataset with the local model (started for it, stopped after when
+    # it was not running before): one table's entries take a minute or two on a CPU, the main job's
+    # dozens of tables would take far longer, which is what `autostart` decides.
+    autostart_on_add: bool = True
     start_timeout_s: float = Field(180.0, gt=0)
     timeout_s: float = Field(300.0, gt=0)
     concurrency: int = Field(1, ge=1)

