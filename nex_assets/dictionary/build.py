@@ -15,10 +15,12 @@ from nex_assets.dictionary import store
 from nex_assets.dictionary.logic import facts as F
 from nex_assets.dictionary.logic import numbers, rules
 from nex_assets.dictionary.logic import plan as P
-from nex_assets.dictionary.logic.models import RULE_BASED as RULE_BASED_STATUS
 from nex_assets.dictionary.logic.models import (
+    MEANING_CAP,
     SUGGESTED,
     TABLE,
+    TAGS_CAP,
+    TEXT_CAP,
     ColumnOverride,
     ColumnText,
     Entry,
@@ -27,7 +29,9 @@ from nex_assets.dictionary.logic.models import (
     load_overrides,
     override_hash,
     override_status,
+    whole_sentences,
 )
+from nex_assets.dictionary.logic.models import RULE_BASED as RULE_BASED_STATUS
 from nex_assets.llm.client import RULE_BASED, LLMClient
 
 MACHINE_AUTHOR = "nex-dictionary"
@@ -142,6 +146,13 @@ class _Context:
             given = [self.facts[column], self.ds.name, self.ds.description, siblings]
         parsed, info = client.complete_json(messages, schema, purpose=f"dictionary.{schema.__name__}")
         if parsed is not None:
+            parsed = parsed.model_copy(
+                update={
+                    "description": whole_sentences(parsed.description, TEXT_CAP["maxLength"]),
+                    "business_meaning": whole_sentences(parsed.business_meaning, MEANING_CAP["maxLength"]),
+                    "tags": parsed.tags[: TAGS_CAP["maxItems"]],
+                }
+            )
             stray = numbers.unsupported(
                 f"{parsed.description} {parsed.business_meaning}", numbers.numbers_in(given)
             )

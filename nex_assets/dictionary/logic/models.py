@@ -22,20 +22,49 @@ STATUSES = (SUGGESTED, RULE_BASED, ACCEPTED, CURATED, REJECTED)
 REVIEWED = frozenset({ACCEPTED, CURATED})
 
 
+# Caps sent with the JSON schema (not checked on our side: rule-based text of a wide table is longer).
+# A local model under a grammar writes until its token limit unless the string has an end; with one,
+# the text stops at the cap and `whole_sentences` drops the sentence it cut.
+TEXT_CAP = {"maxLength": 360}
+MEANING_CAP = {"maxLength": 240}
+TAGS_CAP = {"maxItems": 5}
+
+
 class ColumnText(BaseModel):
     """What the LLM writes for one column (its JSON schema is sent as the response format)."""
 
-    description: str = Field(description="One or two sentences: what the column holds.")
-    business_meaning: str = Field(description="Why it matters to the business, in plain words.")
+    description: str = Field(
+        description="One or two sentences: what the column holds.", json_schema_extra=TEXT_CAP
+    )
+    business_meaning: str = Field(
+        description="Why it matters to the business, in plain words.", json_schema_extra=MEANING_CAP
+    )
     unit: str | None = Field(default=None, description="Unit of measure, if any (GBP, percent, m²).")
     personal_data: bool = Field(description="True when values identify or describe a person.")
-    tags: list[str] = Field(default_factory=list, description="Up to five short lowercase tags.")
+    tags: list[str] = Field(
+        default_factory=list, description="Up to five short lowercase tags.", json_schema_extra=TAGS_CAP
+    )
 
 
 class TableText(BaseModel):
-    description: str = Field(description="Two or three sentences: what one row is and what the table holds.")
-    business_meaning: str = Field(description="What the table is used for.")
-    tags: list[str] = Field(default_factory=list, description="Up to five short lowercase tags.")
+    description: str = Field(
+        description="Two or three sentences: what one row is and what the table holds.",
+        json_schema_extra=TEXT_CAP,
+    )
+    business_meaning: str = Field(description="What the table is used for.", json_schema_extra=MEANING_CAP)
+    tags: list[str] = Field(
+        default_factory=list, description="Up to five short lowercase tags.", json_schema_extra=TAGS_CAP
+    )
+
+
+def whole_sentences(text: str, cap: int) -> str:
+    """A model's text that reached ``cap`` characters (cut by the schema) without its last, unfinished
+    sentence; any other text as it is."""
+    text = text.strip()
+    if len(text) < cap - 1 or text.endswith((".", "!", "?")):
+        return text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    return text[: end + 1] if end > 0 else text.rstrip(",;: ") + "…"
 
 
 class Entry(BaseModel):
