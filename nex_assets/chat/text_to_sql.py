@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import psycopg
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from nex_assets.chat import tools
 from nex_assets.chat.context import ToolContext
@@ -30,7 +30,9 @@ BOOKKEEPING = frozenset({"model_name", "model_version", "dagster_run_id", "score
 class SqlAnswer(BaseModel):
     """What the model must answer: the query alone."""
 
-    sql: str
+    # A cap in the schema gives a local model's string an end (under a grammar it otherwise writes to its
+    # token limit); the longest query of the benchmark's gold set is 349 characters.
+    sql: str = Field(json_schema_extra={"maxLength": 1500})
 
 
 @dataclass

@@ -25,7 +25,10 @@ SYSTEM_PROMPT = (
 
 
 class GapPhrasing(BaseModel):
-    summary: str = Field(description="two or three sentences for a business reader")
+    # A cap gives a local model's string an end (see dictionary/logic/models.py TEXT_CAP).
+    summary: str = Field(
+        description="two or three sentences for a business reader", json_schema_extra={"maxLength": 600}
+    )
 
 
 def knowledge_gaps_key(ds: Dataset) -> dg.AssetKey:

@@ -27,14 +27,21 @@ class Fact:
 
 class Statement(BaseModel):
     section: str = Field(description=f"One of: {', '.join(SECTIONS)}.")
-    text: str = Field(description="One plain-language sentence that uses only the numbers of its facts.")
-    fact_ids: list[str] = Field(description="Ids of the facts this sentence rests on (at least one).")
+    # The caps give a local model's strings and lists an end (see dictionary/logic/models.py TEXT_CAP).
+    text: str = Field(
+        description="One plain-language sentence that uses only the numbers of its facts.",
+        json_schema_extra={"maxLength": 300},
+    )
+    fact_ids: list[str] = Field(
+        description="Ids of the facts this sentence rests on (at least one).",
+        json_schema_extra={"maxItems": 6},
+    )
 
 
 class InsightsText(BaseModel):
     """What the LLM returns: statements phrased from the facts it was given."""
 
-    statements: list[Statement]
+    statements: list[Statement] = Field(json_schema_extra={"maxItems": 30})
 
 
 def fmt(value: object, unit: str | None = None) -> str:

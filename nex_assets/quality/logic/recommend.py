@@ -79,11 +79,15 @@ def rule_based(
 
 class Phrased(BaseModel):
     column: str
-    text: str = Field(description="one or two sentences: what is wrong and what to do, for a data owner")
+    # A cap gives a local model's string an end (see dictionary/logic/models.py TEXT_CAP).
+    text: str = Field(
+        description="one or two sentences: what is wrong and what to do, for a data owner",
+        json_schema_extra={"maxLength": 360},
+    )
 
 
 class PhrasedRecommendations(BaseModel):
-    recommendations: list[Phrased]
+    recommendations: list[Phrased] = Field(json_schema_extra={"maxItems": 50})
 
 
 def llm_messages(dataset: str, recommendations: list[dict]) -> list[dict]:
