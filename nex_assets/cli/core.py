@@ -129,7 +129,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     instance.prepare()
     code = supervise(*_runner("--job", args.job, *_flags(args)))
     if code == 0 and args.job == MAIN_JOB:
-        print("\nOpen the Dagster UI on the same database:  .venv/bin/nex dev   (http://127.0.0.1:3000)")
+        print(
+            "\nOpen the Dagster UI and NEX Studio on the same database:  .venv/bin/nex dev"
+            "   (http://127.0.0.1:3000 and http://127.0.0.1:3001)"
+        )
     return code
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from nex_assets.core import env, settings
 from nex_assets.studio.settings import StudioSettings
@@ -36,7 +36,12 @@ def area_of(path: Path | str) -> tuple[str, str] | None:
 
 
 def file_path(path: Path | str) -> str | None:
-    """The site-relative address of a served file (``/files/...``)."""
+    """The site-relative address of a served file (``/files/...``), from its path or from a link that
+    ``file_link`` made (what the platform stores since its links point at Studio)."""
+    text = str(path)
+    if text.startswith(("http://", "https://")):
+        address = urlsplit(text).path
+        return address if address.startswith("/files/") else None
     found = area_of(path)
     return f"/files/{found[0]}/{quote(found[1])}" if found else None
 

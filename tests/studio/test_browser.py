@@ -214,7 +214,7 @@ def test_data_docs_and_drift_report_open_from_dagster_links(studio, browser, scr
         ("/explore", "raw"),
         ("/explore/raw", "retail_customers"),
         ("/explore/raw/retail_customers", "personal"),
-        ("/datasets/retail_sales", "Quality"),
+        ("/datasets/retail_sales", "Data Docs"),
         ("/recipes/nex_retail/price_elasticity", "Champion"),
     ],
 )
