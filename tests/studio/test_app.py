@@ -107,3 +107,15 @@ def test_nex_studio_refuses_a_public_address_without_a_token():
         env={**__import__("os").environ, "NEX_STUDIO_TOKEN": ""},
     )
     assert out.returncode == 2 and "NEX_STUDIO_TOKEN" in out.stderr
+
+
+def test_a_broken_personas_file_does_not_stop_the_ask_page(client, tmp_path, monkeypatch):
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(env.config_dir(), config)
+    (config / "personas.yaml").write_text("analyst: [unclosed\n")
+    monkeypatch.setenv("NEX_CONFIG_DIR", str(config))
+    page = client.get("/ask")
+    assert page.status_code == 200 and "<option selected>default</option>" not in page.text
+    assert "<option>default</option>" in page.text

@@ -27,7 +27,10 @@ def _personas() -> list[str]:
     from nex_assets.common.yaml_files import read_yaml
 
     path = personas_path()
-    table = persona_table(read_yaml(path, PersonaError) or {}) if path.exists() else {}
+    try:
+        table = persona_table(read_yaml(path, PersonaError) or {}) if path.exists() else {}
+    except PersonaError:  # a broken personas file is `nex doctor`'s to report; the page still asks
+        table = {}
     return ["default", *sorted(k for k, v in table.items() if isinstance(v, dict) and k != "default")]
 
 
