@@ -18,33 +18,11 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-NEX = str(ROOT / ".venv" / "bin" / "nex")
+from nexcli import NEX, ROOT, nex, project_copy
+
 GOAL = 1.3
-
-
-def nex(*args: str) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([NEX, *args], capture_output=True, text=True, env=os.environ, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"nex {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started
-
-
-def project_copy(base: Path) -> Path:
-    """The project's people-edited folders in a folder of their own, where the sample world is
-    written: the checkout's files stay as they are."""
-    from nex_assets.core import env
-
-    project = base / "project"
-    for name, folder in env.project_folders().items():
-        if folder.is_dir():
-            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
-    shutil.copy(ROOT / "workspace.yaml", project / "workspace.yaml")
-    return project
 
 
 def last_run() -> dict:

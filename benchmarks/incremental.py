@@ -17,19 +17,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-NEX = str(ROOT / ".venv" / "bin" / "nex")
-
-
-def nex(*args: str) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([NEX, *args], capture_output=True, text=True, env=os.environ, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"nex {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started
+from nexcli import NEX, ROOT, nex
 
 
 def model_versions() -> int:

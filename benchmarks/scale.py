@@ -21,22 +21,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-NEX = str(ROOT / ".venv" / "bin" / "nex")
+from nexcli import NEX, ROOT, nex, project_copy
+
 SHOWN_STEPS = 12
-
-
-def nex(*args: str, timeout: float | None = None) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [NEX, *args], capture_output=True, text=True, env=os.environ, cwd=ROOT, timeout=timeout
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"nex {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started
 
 
 def steps_of_last_run() -> tuple[str | None, dict[str, dict[str, float]]]:
@@ -62,19 +51,6 @@ def steps_of_last_run() -> tuple[str | None, dict[str, dict[str, float]]]:
             if found:
                 steps.setdefault(entry.step_key, {})["peak_mib"] = float(found.group(1))
     return run_id, steps
-
-
-def project_copy(base: Path) -> Path:
-    """The project's people-edited folders (``env.project_folders()``) in a folder of its own, so that
-    the scaled sample world is written there and the checkout's files stay as they are."""
-    from nex_assets.core import env
-
-    project = base / "project"
-    for name, folder in env.project_folders().items():
-        if folder.is_dir():
-            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
-    shutil.copy(ROOT / "workspace.yaml", project / "workspace.yaml")
-    return project
 
 
 def measure(rows: int, base: Path) -> dict:

@@ -51,13 +51,6 @@ def context(request: Request) -> ToolContext:
     return held[0]
 
 
-def drop_context() -> None:
-    held = getattr(_local, "ctx", None)
-    if held is not None:
-        held[0].close()
-        _local.ctx = None
-
-
 def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
     values.setdefault("title", "NEX Studio")
     return templates.TemplateResponse(

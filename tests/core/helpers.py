@@ -30,6 +30,22 @@ def sample_world_catalog(world: Path, project: Path) -> Catalog:
     )
 
 
+def project_copy(
+    target: Path,
+    *,
+    skip: set[str] | frozenset[str] = frozenset(),
+    ignore: tuple[str, ...] = ("target", "logs"),
+) -> Path:
+    """Every folder the platform reads from a project (``env.project_folders()``), but ``skip``, copied
+    under ``target``: a test's runs then never read or write the checkout's files."""
+    from nex_assets.core import env
+
+    for name, folder in env.project_folders().items():
+        if folder.is_dir() and name not in skip:
+            shutil.copytree(folder, target / name, ignore=shutil.ignore_patterns(*ignore))
+    return target
+
+
 def write_catalog(folder: Path, name: str, source: Path, **extra: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"name: {name}", "source:", f"  path: {source}"] + [f"{k}: {v}" for k, v in extra.items()]

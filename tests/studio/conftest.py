@@ -15,8 +15,7 @@ import dagster as dg
 import pytest
 
 from nex_assets.core import db as nexdb
-from nex_assets.core import env
-from tests.core.helpers import sample_world_catalog, with_resources
+from tests.core.helpers import project_copy, sample_world_catalog, with_resources
 from tests.llm_server import TEST_MODEL, LLMServer, serve
 
 STEPS = {"raw", "profile", "quality", "dictionary", "embeddings", "insights", "knowledge_gaps"}
@@ -63,10 +62,7 @@ def studio_world(small_world, tmp_path_factory, dagster_instance, database, stud
     """The world built once: every dataset's raw table, profile, quality (with Data Docs), dictionary
     (suggested by the loopback model), embeddings, insights and knowledge gaps, the dbt models, and one
     recipe's model, evaluation and drift report. Returns (project folder, Studio's address)."""
-    project = tmp_path_factory.mktemp("studio_project")
-    for name, folder in env.project_folders().items():
-        if folder.is_dir() and name not in {"expectations", "dictionary"}:
-            shutil.copytree(folder, project / name, ignore=shutil.ignore_patterns("target", "logs"))
+    project = project_copy(tmp_path_factory.mktemp("studio_project"), skip={"expectations", "dictionary"})
     catalog = sample_world_catalog(small_world, project)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

@@ -12,12 +12,8 @@ from nex_assets.studio.logic import charts
 from nex_assets.studio.web import Refused, context, page
 
 
-def _ctx(request: Request):
-    return context(request)
-
-
 def explore_home(request: Request):
-    ctx = _ctx(request)
+    ctx = context(request)
     return page(
         request,
         "explore.html",
@@ -28,7 +24,7 @@ def explore_home(request: Request):
 
 
 def explore_schema(request: Request):
-    ctx = _ctx(request)
+    ctx = context(request)
     schema = request.path_params["schema"]
     try:
         tables = tools.list_tables(ctx, schema)["tables"]
@@ -56,7 +52,7 @@ def _profile_charts(profile: dict) -> dict[str, str]:
 
 
 def explore_table(request: Request):
-    ctx = _ctx(request)
+    ctx = context(request)
     table = f"{request.path_params['schema']}.{request.path_params['table']}"
     try:
         info = tools.get_table_info(ctx, table)
