@@ -46,6 +46,18 @@ def _metrics_table(values: dict[str, float]) -> str:
     )
 
 
+def _trained_version(recipe: Recipe) -> str:
+    """The model's version: the recipe's and the most rows it is trained on (config/ml.yaml)."""
+    from nex_assets.common.yaml_files import SettingsError
+    from nex_assets.ml.data import frame_settings
+
+    try:
+        limit = frame_settings().max_rows
+    except SettingsError as exc:  # the model step fails on it and says why
+        limit = f"unusable: {exc}"
+    return versioned(recipe.version, {"max_rows": limit})
+
+
 def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
     algo = algorithms.get(recipe.algorithm, recipe.family)
     placement = gpu_placement() if algorithms.uses_gpu(recipe.algorithm, recipe.family) else {}
@@ -61,7 +73,7 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
             f"{algo.description}. Tracked in MLflow and registered as `{recipe.registered_model}`.",
         ),
         kinds={"mlflow", *kinds},
-        code_version=recipe.version,
+        code_version=_trained_version(recipe),
         tags=_tags(recipe),
         metadata={"recipe_file": recipe.file, "registered_model": recipe.registered_model},
         **placement,
@@ -99,6 +111,7 @@ def _model_asset(recipe: Recipe, catalog) -> dg.AssetsDefinition:
                 "device": result.device,
                 "dagster/row_count": result.rows,
                 "train_rows": result.train_rows,
+                "sample": result.sample,
                 "holdout_rows": result.holdout_rows,
                 "holdout_metrics": dg.MetadataValue.md(_metrics_table(result.metrics)),
                 "feature_importance": dg.MetadataValue.md(

@@ -22,6 +22,7 @@ from nex_assets.ml import data, registry, training
 from nex_assets.ml.logic.decision import Decision, decide
 from nex_assets.ml.logic.packs import Metrics, Outcome, judge
 from nex_assets.ml.logic.recipe import Recipe
+from nex_assets.ml.logic.sample import Sample
 from nex_assets.ml.recipes import recipe_packs
 
 
@@ -104,6 +105,16 @@ def measure_champion(
         return None
 
 
+def trained_sample(conn, recipe: Recipe, version: str) -> Sample:
+    """The sample the version was trained on (its ``nex.sample`` tag), so it is judged on the holdout of
+    those very rows; a version without the tag gets the sample training would read now."""
+    tag = registry.version_tags(recipe.registered_model, version).get("nex.sample")
+    try:
+        return Sample.from_tag(tag) if tag else data.sample_for(conn, recipe)
+    except ValueError:
+        return data.sample_for(conn, recipe)
+
+
 def evaluate(
     recipe: Recipe,
     version: str,
@@ -114,7 +125,7 @@ def evaluate(
     name = recipe.registered_model
     packs = recipe_packs(recipe)
     with nexdb.connect() as conn:
-        frame = data.prepare(conn, recipe)
+        frame = data.prepare(conn, recipe, trained_sample(conn, recipe, version))
     setting = Setting(
         recipe,
         data.cut(recipe, frame),

@@ -11,12 +11,16 @@ shape per family (each row also carries the model's name and version and when it
   around the price, with expected units and margin;
 - next best action: per entity, the ``best_option`` and its ``probability``.
 
-The table is replaced in one transaction, so readers see the previous predictions or the new ones.
+Every row is scored, ``config/ml.yaml``'s ``frame.batch_rows`` at a time in batches of whole units
+(``data.batches``), and the table is replaced in one transaction, so readers see the previous
+predictions or the new ones.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +32,7 @@ from nex_assets.ml import data, registry
 from nex_assets.ml.logic import features, measure
 from nex_assets.ml.logic.features import ModelFrame
 from nex_assets.ml.logic.frequency import next_periods, to_periods
-from nex_assets.ml.logic.recipe import Recipe
+from nex_assets.ml.logic.recipe import Recipe, RecipeError
 
 DEFAULT_PRICE_GRID = {"low": 0.8, "high": 1.15, "steps": 36}
 
@@ -46,43 +50,45 @@ class ScoreResult:
     frame: pd.DataFrame
 
 
-def _ids(recipe: Recipe, frame: ModelFrame) -> pd.DataFrame:
+def _ids(recipe: Recipe, frame: ModelFrame, first: int = 1) -> pd.DataFrame:
     keys = [c for c in recipe.roles.id if c in frame.data]
     if keys:
         return frame.data[keys].reset_index(drop=True)
-    return pd.DataFrame({"row_number": np.arange(1, len(frame.data) + 1)})
+    return pd.DataFrame({"row_number": np.arange(first, first + len(frame.data))})
 
 
-def regression(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
-    return _ids(recipe, frame).assign(prediction=np.asarray(model.predict(frame.X), dtype=float).round(6))
+def regression(recipe: Recipe, model, frame: ModelFrame, first: int = 1) -> pd.DataFrame:
+    return _ids(recipe, frame, first).assign(
+        prediction=np.asarray(model.predict(frame.X), dtype=float).round(6)
+    )
 
 
-def classification(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
+def classification(recipe: Recipe, model, frame: ModelFrame, first: int = 1) -> pd.DataFrame:
     proba = np.asarray(model.predict_proba(frame.X), dtype=float)
     classes = np.array([str(c) for c in model.classes_])
-    return _ids(recipe, frame).assign(
+    return _ids(recipe, frame, first).assign(
         predicted_class=classes[np.argmax(proba, axis=1)], probability=proba.max(axis=1).round(6)
     )
 
 
-def scoring(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
-    out = _ids(recipe, frame).assign(score=np.asarray(model.predict(frame.X), dtype=float).round(6))
-    out["score_rank"] = out["score"].rank(ascending=False, method="first").astype(int)
-    return out.sort_values("score_rank").reset_index(drop=True)
+def scoring(recipe: Recipe, model, frame: ModelFrame, first: int = 1) -> pd.DataFrame:
+    """Scores of one batch; the rank over every batch is given by the table (``Replacement.rank``)."""
+    return _ids(recipe, frame, first).assign(score=np.asarray(model.predict(frame.X), dtype=float).round(6))
 
 
-def forecasting(recipe: Recipe, model, rows: pd.DataFrame) -> pd.DataFrame:
-    """The next ``horizon`` periods of every series, one at a time: each forecast becomes the lag
-    of the next."""
+def forecasting(recipe: Recipe, model, rows: pd.DataFrame, freq=None, origin=None) -> pd.DataFrame:
+    """The next ``horizon`` periods of every series in ``rows``, one at a time: each forecast becomes
+    the lag of the next. ``freq`` and ``origin`` (the first period of the whole input) default to
+    those of ``rows``."""
     roles = recipe.roles
-    freq = data.frequency_of(recipe, rows)
+    freq = freq or data.frequency_of(recipe, rows)
     series = roles.series
     history = rows.copy()
     history[features.PERIOD] = to_periods(history[roles.time])
     # Future rows cannot be written in every spelling a time column has (fractional years, week
     # labels): history and future both carry the period itself, which ``to_periods`` reads as is.
     history[roles.time] = history[features.PERIOD]
-    origin = history[features.PERIOD].min()
+    origin = history[features.PERIOD].min() if origin is None else origin
     last = (
         history.sort_values(features.PERIOD).groupby(series, sort=False).tail(1)
         if series
@@ -118,8 +124,19 @@ def forecasting(recipe: Recipe, model, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+def pricing_units(recipe: Recipe, present) -> list[str]:
+    """The price-setting unit among the ``present`` columns: the rows' ids, else the panel's entities
+    (a store, a state), else the groups that have an elasticity each."""
+    roles = recipe.roles
+    return (
+        [c for c in roles.id if c in present]
+        or [c for c in roles.entities if c in present]
+        or [c for c in roles.groups if c in present]
+    )
+
+
 def pricing(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
-    """Per price-setting unit in the newest period."""
+    """Per price-setting unit in the newest period of ``frame``."""
     roles = recipe.roles
     data_ = frame.data
     if roles.time:
@@ -133,13 +150,7 @@ def pricing(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
         getattr(getattr(model, "named_steps", {}).get("model", model), "elasticities_", {}) or {}
     )
     found = measure.elasticities(model, latest[frame.columns], labels)
-    # The price-setting unit: the rows' ids, else the panel's entities (a store, a state), else
-    # the groups that have an elasticity each.
-    units = (
-        [c for c in roles.id if c in latest]
-        or [c for c in roles.entities if c in latest]
-        or [c for c in roles.groups if c in latest]
-    )
+    units = pricing_units(recipe, latest.columns)
     grid = recipe.hyperparameters.get("price_grid", DEFAULT_PRICE_GRID)
     multipliers = np.linspace(float(grid["low"]), float(grid["high"]), int(grid["steps"]))
     price = latest[roles.price].astype(float)
@@ -201,6 +212,47 @@ def next_best_action(recipe: Recipe, model, frame: ModelFrame) -> pd.DataFrame:
     )
 
 
+def scored_batches(conn, recipe: Recipe, model, batch_rows: int, inputs: list[str] | None = None):
+    """The predictions of every row, one batch of whole units at a time. Forecasts read only the
+    newest periods their lags reach back to; pricing reads only the newest period."""
+    roles, family = recipe.roles, recipe.family
+    total = data.input_rows(conn, recipe)
+    if family in ("forecasting", "pricing") and roles.time:
+        if family == "forecasting":
+            # Lags reach back ``max(lags)`` periods, the rolling mean ``window`` + 1; one more for slack.
+            window = data.time_window(conn, recipe, lambda freq: max(freq.lags) + freq.window + 2)
+            units = roles.series
+        else:
+            window = data.time_window(conn, recipe, lambda freq: 1)
+            units = pricing_units(recipe, data.resolve_columns(conn, recipe).sources)
+        reach = window.kept
+        expected = math.ceil(total * reach / window.periods)
+        for rows, columns in data.batches(conn, recipe, units, expected, batch_rows, [window.where]):
+            if family == "forecasting":
+                yield forecasting(recipe, model, rows, window.freq, window.origin)
+            else:
+                frame = data.shape(recipe, rows, columns, freq=window.freq, origin=window.origin, learn=False)
+                yield pricing(recipe, model, frame)
+        return
+    if family == "pricing":
+        units = pricing_units(recipe, data.resolve_columns(conn, recipe).sources)
+    elif family == "next_best_action":
+        units = [roles.entity]
+    else:
+        units = []
+    first = 1
+    for rows, columns in data.batches(conn, recipe, units, total, batch_rows):
+        frame = data.shape(recipe, rows, columns, inputs=inputs, learn=False)
+        if family in ("regression", "classification", "scoring"):
+            writer = {"regression": regression, "classification": classification, "scoring": scoring}[family]
+            yield writer(recipe, model, frame, first)
+            first += len(frame.data)
+        elif family == "pricing":
+            yield pricing(recipe, model, frame)
+        else:
+            yield next_best_action(recipe, model, frame)
+
+
 def score(recipe: Recipe, *, dagster_run_id: str = "") -> ScoreResult:
     name = recipe.registered_model
     version = registry.champion_version(name)
@@ -210,23 +262,16 @@ def score(recipe: Recipe, *, dagster_run_id: str = "") -> ScoreResult:
             f"see nex.evaluation_results for the reasons"
         )
     model = registry.load(name, version)
-    with nexdb.connect() as conn:
-        rows, columns = data.load_rows(conn, recipe)
-    if recipe.family == "forecasting":
-        out = forecasting(recipe, model, rows)
-    else:
-        frame = data.shape(recipe, rows, columns)
-        writer = {
-            "regression": regression,
-            "classification": classification,
-            "scoring": scoring,
-            "pricing": pricing,
-            "next_best_action": next_best_action,
-        }[recipe.family]
-        out = writer(recipe, model, frame)
-    out = out.assign(model_name=name, model_version=version, dagster_run_id=dagster_run_id)
-    write(recipe.predictions_table, out)
-    return ScoreResult(f"predictions.{recipe.predictions_table}", name, version, len(out), out)
+    inputs = registry.version_tags(name, version).get("nex.inputs")
+    batch_rows = data.frame_settings().batch_rows
+    with nexdb.connect() as conn, Replacement(recipe.predictions_table) as table:
+        for out in scored_batches(conn, recipe, model, batch_rows, json.loads(inputs) if inputs else None):
+            table.add(out.assign(model_name=name, model_version=version, dagster_run_id=dagster_run_id))
+        if not table.rows:
+            raise RecipeError(f"{recipe.file}: input: {recipe.input} has no rows to score")
+        if recipe.family == "scoring":
+            table.rank("score", "score_rank")
+    return ScoreResult(f"predictions.{recipe.predictions_table}", name, version, table.rows, table.preview)
 
 
 def _pg_type(series: pd.Series) -> str:
@@ -239,26 +284,82 @@ def _pg_type(series: pd.Series) -> str:
     return "text"
 
 
-def write(table: str, frame: pd.DataFrame) -> None:
-    """Replaces ``predictions.<table>`` in one transaction, with a ``scored_at`` column."""
-    staging = f"{table}__new"[:63]
-    target = sql.Identifier("predictions", table)
-    new = sql.Identifier("predictions", staging)
-    cols = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(frame[c]))) for c in frame.columns
-    )
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False)
-    with nexdb.connect() as conn:
-        conn.execute(sql.SQL("drop table if exists {}").format(new))
-        conn.execute(
-            sql.SQL("create table {} ({}, scored_at timestamptz not null default now())").format(new, cols)
-        )
-        names = sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
+PREVIEW_ROWS = 10
+
+
+class Replacement:
+    """``predictions.<table>`` rebuilt batch by batch in one transaction, with a ``scored_at`` column:
+    readers see the previous predictions until the new ones are complete, and a failure on any batch
+    leaves the previous table as it was. Column types come from the first batch."""
+
+    def __init__(self, table: str):
+        self.table = table
+        self.staging = sql.Identifier("predictions", f"{table}__new"[:63])
+        self.columns: list[str] | None = None
+        self.rows = 0
+        self.preview = pd.DataFrame()
+        self._order: str | None = None
+
+    def __enter__(self) -> Replacement:
+        self.conn = nexdb.connect()
+        self.conn.execute(sql.SQL("drop table if exists {}").format(self.staging))
+        return self
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if self.columns is None:
+            self.columns = list(frame.columns)
+            cols = sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(frame[c]))) for c in frame.columns
+            )
+            self.conn.execute(
+                sql.SQL("create table {} ({}, scored_at timestamptz not null default now())").format(
+                    self.staging, cols
+                )
+            )
+        buffer = io.StringIO()
+        frame[self.columns].to_csv(buffer, index=False, header=False)
+        names = sql.SQL(", ").join(sql.Identifier(c) for c in self.columns)
         with (
-            conn.cursor() as cur,
-            cur.copy(sql.SQL("copy {} ({}) from stdin with (format csv)").format(new, names)) as cp,
+            self.conn.cursor() as cur,
+            cur.copy(sql.SQL("copy {} ({}) from stdin with (format csv)").format(self.staging, names)) as cp,
         ):
             cp.write(buffer.getvalue())
-        conn.execute(sql.SQL("drop table if exists {}").format(target))
-        conn.execute(sql.SQL("alter table {} rename to {}").format(new, sql.Identifier(table)))
+        self.rows += len(frame)
+
+    def rank(self, column: str, name: str) -> None:
+        """A 1-based rank of ``column`` (highest first) over every batch, as column ``name``."""
+        self.conn.execute(
+            sql.SQL("alter table {} add column {} bigint").format(self.staging, sql.Identifier(name))
+        )
+        self.conn.execute(
+            sql.SQL(
+                "update {t} set {n} = r.n from (select ctid, row_number() over (order by {c} desc) as n "
+                "from {t}) as r where {t}.ctid = r.ctid"
+            ).format(t=self.staging, n=sql.Identifier(name), c=sql.Identifier(column))
+        )
+        self.columns = [*(self.columns or []), name]
+        self._order = name
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            if kind is not None:
+                self.conn.rollback()
+                return
+            order = (
+                sql.SQL(" order by {}").format(sql.Identifier(self._order)) if self._order else sql.SQL("")
+            )
+            names = sql.SQL(", ").join(sql.Identifier(c) for c in self.columns or [])
+            cursor = self.conn.execute(
+                sql.SQL("select {} from {}{} limit {}").format(
+                    names, self.staging, order, sql.Literal(PREVIEW_ROWS)
+                )
+            )
+            self.preview = pd.DataFrame(cursor.fetchall(), columns=self.columns)
+            target = sql.Identifier("predictions", self.table)
+            self.conn.execute(sql.SQL("drop table if exists {}").format(target))
+            self.conn.execute(
+                sql.SQL("alter table {} rename to {}").format(self.staging, sql.Identifier(self.table))
+            )
+            self.conn.commit()
+        finally:
+            self.conn.close()

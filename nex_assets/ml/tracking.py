@@ -120,6 +120,7 @@ class TrainResult:
     candidates: dict[str, dict[str, float]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     reused: bool = False
+    sample: str = "every row"
 
 
 def reused(version, versions: dict[str, str]) -> TrainResult:
@@ -147,7 +148,17 @@ def reused(version, versions: dict[str, str]) -> TrainResult:
         },
         importance=None,
         reused=True,
+        sample=_sample_text(tags.get("nex.sample")),
     )
+
+
+def _sample_text(tag: str | None) -> str:
+    from nex_assets.ml.logic.sample import Sample
+
+    try:
+        return Sample.from_tag(tag).describe() if tag else "every row"
+    except ValueError:
+        return tag
 
 
 REFERENCE_ROWS = 50_000
@@ -203,6 +214,7 @@ def log_training(recipe, best, candidates, parts, versions, dagster_run_id, devi
         "nex.recipe_version": versions["recipe"],
         "nex.data_version": versions["data"],
         "nex.code_version": versions["code"],
+        "nex.sample": versions["sample"],
         "nex.dagster_run_id": dagster_run_id,
         "nex.device": device,
         "mlflow.source.name": recipe.file,
@@ -223,6 +235,7 @@ def log_training(recipe, best, candidates, parts, versions, dagster_run_id, devi
             "evaluation_packs": ",".join(recipe.evaluation_packs),
             "train_rows": len(train.data),
             "rows": len(frame.data),
+            "sample": versions["sample"],
             "device": device,
             **{
                 f"hp.{k}": json.dumps(v) if isinstance(v, dict | list) else v
@@ -306,6 +319,9 @@ def log_training(recipe, best, candidates, parts, versions, dagster_run_id, devi
             "nex.recipe": recipe.name,
             "nex.recipe_version": versions["recipe"],
             "nex.data_version": versions["data"],
+            "nex.sample": versions["sample"],
+            # The columns a tabular model took, so that scoring a batch takes the same ones.
+            **({"nex.inputs": json.dumps(frame.info["inputs"])} if "inputs" in frame.info else {}),
             "nex.run_id": run_id,
             "nex.algorithm": best.algorithm,
             "nex.status": "candidate: awaiting evaluation",
@@ -327,6 +343,7 @@ def log_training(recipe, best, candidates, parts, versions, dagster_run_id, devi
         metrics=_finite(best.metrics.overall),
         importance=importance,
         candidates={c.algorithm: _finite(c.metrics.overall) for c in candidates},
+        sample=_sample_text(versions["sample"]),
     )
 
 

@@ -4,7 +4,8 @@ and register it in MLflow (``tracking.log_training``).
 
 Used by the ``<dataset>/<recipe>/model`` asset and by the training benchmark, so both measure the
 same path. The run records the recipe's version (content hash), the data version (hash of the
-frame), the code version (hash of the modelling code) and the Dagster run id.
+frame), the code version (hash of the modelling code), the sample read (every row up to
+``config/ml.yaml``'s ``frame.max_rows``) and the Dagster run id.
 """
 
 from __future__ import annotations
@@ -160,9 +161,20 @@ def train(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     with nexdb.connect() as conn:
-        frame = data.prepare(conn, recipe)
+        chosen = data.sample_for(conn, recipe)
+        frame = data.prepare(conn, recipe, chosen)
+    if not chosen.whole:
+        log(
+            f"{recipe.name}: {recipe.input} is larger than config/ml.yaml's frame.max_rows: "
+            f"reading {chosen.describe()} ({len(frame.data):,} model rows)"
+        )
     rows = fingerprints(frame)
-    versions = {"recipe": recipe.version, "data": data_version(rows), "code": code_version()}
+    versions = {
+        "recipe": recipe.version,
+        "data": data_version(rows),
+        "code": code_version(),
+        "sample": chosen.tag(),
+    }
     existing = registry.trained_from(recipe.registered_model, versions["recipe"], versions["data"])
     if existing is not None:
         # The same recipe version on the same data: that model exists; training again would register

@@ -1,7 +1,8 @@
 """Drift sources for the model recipes: the champion's training snapshot (logged by every training
 run as ``reference/reference.parquet``: model columns, target and the model's prediction) against the
 newest data of the same model frame, scored by the same champion: the newest periods of the recipe's
-time column, or without one the rows loaded since the champion was trained."""
+time column, or without one the rows loaded since the champion was trained; read from the sample the
+champion was trained on (every row of a table under config/ml.yaml's ``frame.max_rows``)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,11 @@ def scored_current(recipe: Recipe, conn, reference: Reference) -> pd.DataFrame:
     """The newest model frame with the champion's prediction beside it, so prediction drift compares
     like with like. A champion that cannot score it leaves the prediction out (reported as skipped)."""
     from nex_assets.ml import data, registry
+    from nex_assets.ml.evaluation import trained_sample
     from nex_assets.ml.logic.measure import snapshot_predictions
 
-    frame = data.current_frame(conn, recipe, seen=reference.seen)
+    chosen = trained_sample(conn, recipe, reference.model_version)
+    frame = data.current_frame(conn, recipe, seen=reference.seen, chosen=chosen)
     columns = [c for c in frame.columns if c != recipe.target]
     try:
         model = registry.load(recipe.registered_model, reference.model_version)

@@ -153,3 +153,129 @@ def test_nex_mlflow_models_lists_champions_and_reasons(trained, capsys):
     for recipe in RECIPES.values():
         line = next(x for x in out.splitlines() if f"| {recipe.registered_model} |" in x and "champion" in x)
         assert f"| {recipe.name} |" in line
+
+
+def _series_counts(conn) -> dict:
+    rows = conn.execute("select store_id, sku, count(*) from marts.sku_weekly_sales group by 1, 2").fetchall()
+    return {(str(store), str(sku)): n for store, sku, n in rows}
+
+
+def test_a_large_input_is_read_as_a_repeatable_sample_of_whole_series(trained, conn):
+    from nex_assets.ml import data
+
+    recipe = RECIPES["demand_forecast"]
+    total = data.input_rows(conn, recipe)
+    chosen = data.sample_for(conn, recipe, max_rows=total // 4)
+    assert not chosen.whole and chosen.units == ("store_id", "sku")
+    rows, _ = data.load_rows(conn, recipe, chosen)
+    again, _ = data.load_rows(conn, recipe, chosen)
+    keys = ["store_id", "sku", "week_start"]
+    assert _sorted(rows, keys).equals(_sorted(again, keys))
+    assert 0.1 * total < len(rows) < 0.45 * total
+    full = _series_counts(conn)
+    sampled = rows.groupby(["store_id", "sku"]).size()
+    assert all(full[(str(store), str(sku))] == n for (store, sku), n in sampled.items())
+
+
+def _champion(recipe):
+    name = recipe.registered_model
+    version = registry.champion_version(name)
+    inputs = registry.version_tags(name, version).get("nex.inputs")
+    return registry.load(name, version), json.loads(inputs) if inputs else None
+
+
+def _sorted(frame, keys):
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("demand_forecast", ["store_id", "sku", "period"]),
+        ("price_elasticity", ["sku"]),
+        ("store_location", ["store_id"]),
+        ("offer_recommender", ["customer_id"]),
+    ],
+)
+def test_predictions_in_small_batches_equal_one_pass(name, keys, trained, conn):
+    import pandas as pd
+
+    from nex_assets.ml import data, scoring
+
+    recipe = RECIPES[name]
+    model, inputs = _champion(recipe)
+    whole = list(scoring.scored_batches(conn, recipe, model, 10**9, inputs))
+    total = data.input_rows(conn, recipe)
+    if name == "price_elasticity":  # only the newest week is read
+        total = conn.execute(
+            "select count(*) from marts.sku_weekly_sales "
+            "where week_start = (select max(week_start) from marts.sku_weekly_sales)"
+        ).fetchone()[0]
+    small = list(scoring.scored_batches(conn, recipe, model, max(10, total // 5), inputs))
+    assert len(whole) == 1 and len(small) >= 3
+    one, many = _sorted(whole[0], keys), _sorted(pd.concat(small, ignore_index=True), keys)
+    pd.testing.assert_frame_equal(one, many, check_dtype=False)
+
+
+def test_forecasts_from_the_newest_weeks_equal_those_from_the_whole_history(trained, conn):
+    import pandas as pd
+
+    from nex_assets.ml import data, scoring
+
+    recipe = RECIPES["demand_forecast"]
+    model, _ = _champion(recipe)
+    rows, _ = data.load_rows(conn, recipe)
+    history = scoring.forecasting(recipe, model, rows)
+    (window,) = scoring.scored_batches(conn, recipe, model, 10**9)
+    keys = ["store_id", "sku", "period"]
+    pd.testing.assert_frame_equal(_sorted(history, keys), _sorted(window, keys), check_dtype=False)
+
+
+def test_scoring_in_batches_ranks_over_every_batch_and_a_failure_keeps_the_old_table(
+    trained, conn, tmp_path, monkeypatch
+):
+    from nex_assets.ml import scoring
+
+    recipe = RECIPES["store_location"]
+    table = f"predictions.{recipe.predictions_table}"
+    before = conn.execute(f"select store_id, score, score_rank from {table}").fetchall()
+    conn.commit()  # the replacement drops the table this transaction has read
+    (tmp_path / "ml.yaml").write_text("frame: {batch_rows: 1000}\n")
+    monkeypatch.setenv("NEX_CONFIG_DIR", str(tmp_path))
+    result = scoring.score(recipe)
+    conn.commit()
+    after = conn.execute(f"select store_id, score, score_rank from {table} order by score_rank").fetchall()
+    assert result.rows == len(after) == len(before)
+    assert [r[2] for r in after] == list(range(1, len(after) + 1))
+    assert [r[1] for r in after] == sorted((r[1] for r in after), reverse=True)
+    assert sorted(after) == sorted(before)
+    assert list(result.frame["score_rank"]) == list(range(1, 11))
+    with pytest.raises(RuntimeError, match="batch 2"), scoring.Replacement(recipe.predictions_table) as t:
+        t.add(result.frame)
+        raise RuntimeError("batch 2 failed")
+    conn.commit()
+    assert conn.execute(f"select count(*) from {table}").fetchone()[0] == len(after)
+    assert conn.execute("select to_regclass(%s)", (f"{table}__new",)).fetchone()[0] is None
+
+
+def test_training_on_a_sample_records_it_and_evaluation_and_drift_read_the_same_rows(
+    trained, conn, tmp_path, monkeypatch
+):
+    from nex_assets.ml import data, evaluation, training
+
+    recipe = RECIPES["demand_forecast"]
+    total = data.input_rows(conn, recipe)
+    (tmp_path / "ml.yaml").write_text(f"frame: {{max_rows: {max(1_000, total // 3)}}}\n")
+    monkeypatch.setenv("NEX_CONFIG_DIR", str(tmp_path))
+    logged = []
+    result = training.train(recipe, log=logged.append)
+    assert any("reading" in line and "whole units by store_id, sku" in line for line in logged)
+    assert result.sample.startswith(f"{100 * (total // 3) / total:.0f}") or "%" in result.sample
+    tags = registry.version_tags(recipe.registered_model, result.version)
+    chosen = evaluation.trained_sample(conn, recipe, result.version)
+    assert chosen.tag() == tags["nex.sample"] and not chosen.whole
+    frame = data.prepare(conn, recipe, chosen)
+    assert len(frame.data) == result.rows < total
+    current = data.current_frame(conn, recipe, periods=4, chosen=chosen)
+    series = frame.data.groupby(["store_id", "sku"]).ngroups
+    assert len(current) == 4 * series

@@ -184,10 +184,12 @@ def pricing(
     controls: list[str],
     time: str | None,
     freq: Frequency | None,
+    origin=None,
 ) -> ModelFrame:
     """A log-log demand frame: ``log_price`` is the log of the price (relative to the reference
     price when there is one), so its slope is the elasticity; entities and, in a panel without
-    seasons, periods get fixed effects; seasonal data gets calendar terms."""
+    seasons, periods get fixed effects; seasonal data gets calendar terms (trend counted from
+    ``origin``, default the first period of ``rows``)."""
     import numpy as np
     import pandas as pd
 
@@ -205,7 +207,7 @@ def pricing(
     if time and freq is not None:
         periods = to_periods(frame[time])
         if freq.season > 1:
-            terms = season_terms(periods, freq)
+            terms = season_terms(periods, freq, origin)
             frame = pd.concat([frame, terms], axis=1)
             time_columns = list(terms.columns)
         elif entities:
@@ -213,7 +215,8 @@ def pricing(
             frame[PERIOD] = periods.dt.strftime("%Y-%m-%d")
             period_effect = [PERIOD]
         else:
-            frame["trend_years"] = (periods - periods.min()).dt.days.to_numpy() / 365.25
+            start = periods.min() if origin is None else origin
+            frame["trend_years"] = (periods - start).dt.days.to_numpy() / 365.25
             time_columns = ["trend_years"]
     # Entities and groups are labels even when coded as numbers (a state's FIPS code): each gets an
     # effect or an elasticity of its own, never a slope.
