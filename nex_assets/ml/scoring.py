@@ -225,8 +225,8 @@ def scored_batches(conn, recipe: Recipe, model, batch_rows: int, inputs: list[st
         else:
             window = data.time_window(conn, recipe, lambda freq: 1)
             units = pricing_units(recipe, data.resolve_columns(conn, recipe).sources)
-        reach = window.kept
-        expected = math.ceil(total * reach / window.periods)
+        # Without series or units every kept row belongs to the one series: a single batch.
+        expected = math.ceil(total * window.kept / window.periods) if units else 0
         for rows, columns in data.batches(conn, recipe, units, expected, batch_rows, [window.where]):
             if family == "forecasting":
                 yield forecasting(recipe, model, rows, window.freq, window.origin)
@@ -234,6 +234,7 @@ def scored_batches(conn, recipe: Recipe, model, batch_rows: int, inputs: list[st
                 frame = data.shape(recipe, rows, columns, freq=window.freq, origin=window.origin, learn=False)
                 yield pricing(recipe, model, frame)
         return
+    rowwise = family in ("regression", "classification", "scoring")
     if family == "pricing":
         units = pricing_units(recipe, data.resolve_columns(conn, recipe).sources)
     elif family == "next_best_action":
@@ -241,9 +242,11 @@ def scored_batches(conn, recipe: Recipe, model, batch_rows: int, inputs: list[st
     else:
         units = []
     first = 1
-    for rows, columns in data.batches(conn, recipe, units, total, batch_rows):
+    # Rows of a row-wise family stand alone; any other family without units is one batch.
+    expected = total if units or rowwise else 0
+    for rows, columns in data.batches(conn, recipe, units, expected, batch_rows):
         frame = data.shape(recipe, rows, columns, inputs=inputs, learn=False)
-        if family in ("regression", "classification", "scoring"):
+        if rowwise:
             writer = {"regression": regression, "classification": classification, "scoring": scoring}[family]
             yield writer(recipe, model, frame, first)
             first += len(frame.data)

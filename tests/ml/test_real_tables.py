@@ -178,6 +178,54 @@ def test_predictions_take_each_familys_documented_shape(trained):
     assert options >= 2  # households get different brands
 
 
+@pytest.mark.parametrize(
+    ("name", "several"),
+    [("real_cigar", True), ("real_yogurt", True), ("real_caschool", True), ("real_airpassengers", False)],
+)
+def test_predictions_in_small_batches_of_whole_units_equal_one_pass(trained, name, several):
+    """Scoring reads a table in batches of whole units (a state of the price panel, a household of the
+    brand choices, single rows of school scores; a lone monthly series stays one batch): small batches
+    give exactly the predictions of one pass."""
+    import json
+
+    import pandas as pd
+
+    from nex_assets.ml import scoring
+
+    _, recipes, conn = trained
+    recipe = recipes[name]
+    version = registry.champion_version(recipe.registered_model)
+    model = registry.load(recipe.registered_model, version)
+    inputs = registry.version_tags(recipe.registered_model, version).get("nex.inputs")
+    inputs = json.loads(inputs) if inputs else None
+    (whole,) = scoring.scored_batches(conn, recipe, model, 10**9, inputs)
+    small = list(scoring.scored_batches(conn, recipe, model, max(10, len(whole) // 4), inputs))
+    assert len(small) >= 2 if several else len(small) == 1
+    together = pd.concat(small, ignore_index=True)
+    columns = list(whole.columns)
+    pd.testing.assert_frame_equal(
+        whole.sort_values(columns).reset_index(drop=True),
+        together[columns].sort_values(columns).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_a_real_panel_larger_than_the_limit_is_read_as_whole_states(trained):
+    """Above ``frame.max_rows`` the price panel is read as a repeatable sample of whole states."""
+    _, recipes, conn = trained
+    recipe = recipes["real_cigar"]
+    total = data.input_rows(conn, recipe)
+    chosen = data.sample_for(conn, recipe, max_rows=total // 3)
+    assert not chosen.whole and chosen.units
+    rows, _ = data.load_rows(conn, recipe, chosen)
+    unit = list(chosen.units)
+    counts = rows.groupby(unit).size()
+    full = data.load_rows(conn, recipe)[0].groupby(unit).size()
+    assert 0 < len(counts) < len(full)
+    assert (counts == full.loc[counts.index]).all()
+    assert len(data.load_rows(conn, recipe, chosen)[0]) == len(rows)
+
+
 def test_drift_without_a_time_column_compares_only_rows_loaded_since_training(
     trained, project, dagster_instance
 ):
