@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# A failure's report that pytest can always draw (see tests/reporting.py).
+from tests.reporting import pytest_runtest_makereport  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
