@@ -10,6 +10,7 @@ model configured it still helps: the most relevant entries and a starting query.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import warnings
@@ -218,7 +219,7 @@ def _from_query(found: text_to_sql.SqlResult, model: str | None) -> Answer:
 
 def _without_model(ctx: ToolContext, entries: list[Entry]) -> Answer:
     query = starting_query(ctx, entries)
-    lines = ["No LLM is configured (set NEX_LLM_BASE_URL or OPENAI_API_KEY), so here is where to start."]
+    lines = [f"{_no_model_reason()}, so here is where to start."]
     if entries:
         lines.append("\nMost relevant tables and columns:")
         lines += [
@@ -230,6 +231,21 @@ def _without_model(ctx: ToolContext, entries: list[Entry]) -> Answer:
     if query:
         lines.append(f"\nA starting query (run it with `nex query`):\n  {query}")
     return Answer(text="\n".join(lines), fallback=True, starting_query=query)
+
+
+def _no_model_reason() -> str:
+    from nex_assets.llm.logic.local import llm_mode
+
+    try:
+        off = llm_mode(os.environ.get("NEX_LLM")) == "off"
+    except ValueError:
+        off = False
+    if off:
+        return "No LLM is configured: NEX_LLM=off keeps the rule-based writers"
+    return (
+        "No LLM is configured: `nex llm install` installs the local model (then `nex llm start`, or ask "
+        "again), or set NEX_LLM_BASE_URL or OPENAI_API_KEY"
+    )
 
 
 def _tool_loop(

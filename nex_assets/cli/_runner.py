@@ -110,10 +110,12 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
     materialized = instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
     ).records
-    recomputed, reloaded_nothing = [], []
+    recomputed, reloaded_nothing, writers = [], [], set()
     for record in materialized:
         mat = record.event_log_entry.asset_materialization
         meta = mat.metadata
+        if "writers" in meta:  # the dictionary's: who wrote its text (a model's is a suggestion)
+            writers |= {w.strip() for w in str(meta["writers"].value).split(",") if w.strip()}
         same = meta.get("reloaded") is not None and meta["reloaded"].value is False
         (reloaded_nothing if same else recomputed).append(mat.asset_key.to_user_string())
     failures = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
@@ -133,6 +135,8 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
             f"  unchanged:  {unchanged} asset(s)"
             + (f" ({len(reloaded_nothing)} load(s) found no new data)" if reloaded_nothing else "")
         )
+    if writers:
+        lines.append(f"  dictionary written by: {', '.join(sorted(writers))}{_writer_hint(writers)}")
     if plan and plan.held:
         lines.append(f"  left to their own schedule: {', '.join(sorted(plan.held))}")
     for record in failures:
@@ -147,6 +151,14 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
         )
     lines.append(f"  in the Dagster UI: {env.dagster_ui_url()}/runs/{run_id}")
     return "\n".join(lines), run.status == dg.DagsterRunStatus.SUCCESS
+
+
+def _writer_hint(writers: set[str]) -> str:
+    from nex_assets.llm.client import RULE_BASED
+
+    if writers == {RULE_BASED}:
+        return " (`nex llm start` before a run has the local model write it, as suggestions to review)"
+    return " (a model's text waits as suggested for `nex dictionary review`)"
 
 
 def _quiet(launch: str):

@@ -35,7 +35,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"nex: {exc}", file=sys.stderr)
         return 1
     with ToolContext.open() as ctx:
-        client = LLM.client(ctx.database)
+        client = LLM.client(ctx.database, asking=True, on_start=lambda note: print(note, file=sys.stderr))
         stream = (lambda _t: None) if args.json else (lambda t: print(t, end="", flush=True))
         try:
             answer = ask(

@@ -66,8 +66,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = _settings()
     found = server.running()
+    usable = found is not None or _usable(settings)
     if found is None:
         print(f"local server: not running (state in {models.llm_home()})")
+        if usable:
+            print(
+                f"  the configured model {settings.local.model} is installed: a question starts it "
+                "(`nex llm start` starts it now)"
+            )
+        else:
+            print("  no usable local model: `nex llm install` installs the configured one")
     else:
         print(f"local server: running, pid {found.pid}, on {found.base_url}")
         print(f"  model     {found.model}")
@@ -103,7 +111,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     if rows:
         print()
         print(markdown.table(["model", "installed", "context", "from"], rows))
-    return 0 if found is not None else 1
+    return 0 if usable else 1
+
+
+def _usable(settings) -> bool:
+    """The configured model is installed (its file as recorded) and the server's runtime imports."""
+    import importlib.util
+
+    from nex_assets.llm import models
+
+    try:
+        name, model = models.spec(settings)
+    except models.ModelError:
+        return False
+    return models.installed(name, model) is not None and importlib.util.find_spec("xllamacpp") is not None
 
 
 def _source(model) -> str:
@@ -129,6 +150,12 @@ def _describe(resolved, settings) -> str:
         return f"{ep.base_url} (NEX_LLM_BASE_URL), model {ep.model}"
     if ep.api_key:
         return f"OpenAI (OPENAI_API_KEY), model {ep.model}"
+    if _usable(settings):
+        asks = "; questions start it on first use" if settings.local.autostart_on_ask else ""
+        return (
+            f"rule-based writers for the main job's text (local.autostart is off; `nex llm start` makes "
+            f"every task use {settings.local.model}){asks}"
+        )
     hint = "" if settings.local.autostart else " (local.autostart is off)"
     return f"none: rule-based writers{hint}; `nex llm install` installs the local model"
 
@@ -147,7 +174,9 @@ def register(sub) -> None:
     start.set_defaults(func=cmd_start)
     actions.add_parser("stop", help="stop the local server").set_defaults(func=cmd_stop)
     status = actions.add_parser(
-        "status", help="the server's model, file, hash, context, threads and speed; installed models"
+        "status",
+        help="the server's model, file, hash, context, threads and speed; installed models "
+        "(exit 0 when a model runs or is installed and usable)",
     )
     status.add_argument("--no-speed", action="store_true", help="skip the short completion that measures it")
     status.set_defaults(func=cmd_status)

@@ -154,7 +154,10 @@ class LLMClient:
                 return
             except Exception as exc:
                 self._connect_error = f"{type(exc).__name__}: {exc}"
-        raise LLMUnavailable(f"the local LLM server is not available: {self._connect_error}")
+        raise LLMUnavailable(
+            f"the local LLM server is not available ({self._connect_error}); "
+            "`nex llm status` says why, `nex llm start` starts it"
+        )
 
     def _count(self, **deltas: float) -> None:
         with self._usage_lock:

@@ -38,7 +38,11 @@ class Resolved:
         return self.route in (Route.RUNNING, Route.START)
 
 
-def resolve(settings: LLMSettings) -> Resolved:
+def resolve(
+    settings: LLMSettings, *, autostart: bool = False, on_start: Callable[[str], None] | None = None
+) -> Resolved:
+    """``autostart`` starts the installed local model on first use even where ``local.autostart`` is
+    off (a person waiting on a question); ``on_start`` hears, before a start, that the model is loading."""
     mode = llm_mode(os.environ.get("NEX_LLM"))
     configured = env.llm_endpoint(settings.default_model)
     if mode == "off":
@@ -53,13 +57,18 @@ def resolve(settings: LLMSettings) -> Resolved:
         base_url=configured.base_url,
         running=found is not None,
         installed=is_installed,
-        autostart=settings.local.autostart or os.environ.get(AUTOSTART_ENV) == "on",
+        autostart=autostart or settings.local.autostart or os.environ.get(AUTOSTART_ENV) == "on",
     )
     if chosen is Route.RUNNING:
         return Resolved(env.LLMEndpoint(found.base_url, found.model, found.api_key, None), chosen)
     if chosen is Route.START:
 
         def connect() -> tuple[str, str]:
+            if on_start is not None and server.running() is None:
+                on_start(
+                    f"Starting the local model {name} (loading takes a few seconds; it keeps running for "
+                    "the next questions until `nex llm stop`)."
+                )
             started = server.ensure(settings)
             return started.base_url, started.api_key
 

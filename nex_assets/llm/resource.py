@@ -1,6 +1,8 @@
 """The ``llm`` Dagster resource: the endpoint comes from the environment and NEX's home at run time, so
 keys never enter run config; no endpoint (or NEX_LLM=off) means the rule-based writers."""
 
+from collections.abc import Callable
+
 import dagster as dg
 
 from nex_assets.core import env
@@ -25,12 +27,21 @@ class LLMResource(dg.ConfigurableResource):
     concurrency: int | None = None
     use_cache: bool = True
 
-    def client(self, database: env.Database | None = None) -> LLMClient:
+    def client(
+        self,
+        database: env.Database | None = None,
+        *,
+        asking: bool = False,
+        on_start: Callable[[str], None] | None = None,
+    ) -> LLMClient:
         """A fresh client (its ``usage()`` counts only what it did); the cache lives in ``database``
         (default: the platform's database). The local server, when it answers, starts on the first
-        request that is not in the cache."""
+        request that is not in the cache. ``asking``: a person waits on a question, so the installed
+        local model starts on first use when ``local.autostart_on_ask`` is on (``on_start`` is told)."""
         settings = nex_settings.load(LLMSettings)
-        resolved = endpoint.resolve(settings)
+        resolved = endpoint.resolve(
+            settings, autostart=asking and settings.local.autostart_on_ask, on_start=on_start
+        )
         local = resolved.local and not self.base_url
         if local:
             # One CPU-bound server answers one request at a time: the local limits replace the remote ones.

@@ -64,6 +64,9 @@ class LocalLLM(BaseModel):
     # it was not running before): one table's entries take a minute or two on a CPU, the main job's
     # dozens of tables would take far longer, which is what `autostart` decides.
     autostart_on_add: bool = True
+    # A question (`nex ask`, Studio's Ask) starts the installed model on first use: a person is waiting
+    # on one answer, not on dozens of tables, and the server then stays up for the next questions.
+    autostart_on_ask: bool = True
     start_timeout_s: float = Field(180.0, gt=0)
     timeout_s: float = Field(300.0, gt=0)
     concurrency: int = Field(1, ge=1)

@@ -62,7 +62,33 @@ def test_the_small_model_answers_through_the_platform_client(database, tmp_path,
     finally:
         assert cli.main(["llm", "stop"]) == 0
     assert server.running() is None and not server.state_path().exists()
+    capsys.readouterr()
+    # Installed and usable, not running: status says so and exits 0.
+    assert cli.main(["llm", "status", "--no-speed"]) == 0
+    out = capsys.readouterr().out
+    assert "not running" in out and "a question starts it" in out
+
+    # As shipped (autostart off), the main job's text stays rule-based, but a question starts the model
+    # on its first request and says so first.
+    raw["local"]["autostart"] = False
+    (config / "llm.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert not LLMResource().client(database).configured
+    notes: list[str] = []
+    try:
+        asking = LLMResource(use_cache=False).client(database, asking=True, on_start=notes.append)
+        assert asking.configured and server.running() is None
+        parsed, info = asking.complete_json(question, Label, purpose="smoke")
+        assert parsed is not None and info.writer == SMALL
+        assert server.running().model == SMALL
+        assert len(notes) == 1 and SMALL in notes[0] and "nex llm stop" in notes[0]
+    finally:
+        assert cli.main(["llm", "stop"]) == 0
+
+    # With no model in NEX's home, status exits 1 and names the command that installs one.
+    monkeypatch.setenv("NEX_HOME", str(tmp_path / "empty-home"))
+    capsys.readouterr()
     assert cli.main(["llm", "status", "--no-speed"]) == 1
+    assert "nex llm install" in capsys.readouterr().out
 
 
 def test_nex_add_documents_a_new_table_with_the_local_model(database, tmp_path, monkeypatch, request):

@@ -107,7 +107,11 @@ async def ask_stream(request: Request):
         # A context of its own: the answer runs in this thread while the page's threads serve others.
         try:
             with ToolContext.open(database) as ctx:
-                client = LLM.client(ctx.database)
+                client = LLM.client(
+                    ctx.database,
+                    asking=True,
+                    on_start=lambda note: events.put({"type": "status", "text": note}),
+                )
                 try:
                     answer = ask(
                         ctx,

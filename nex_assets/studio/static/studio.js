@@ -68,6 +68,8 @@ async function ask(form) {
 function handle(event, form, answer, text) {
   if (event.type === "text") {
     text.textContent += event.text;
+  } else if (event.type === "status") {
+    answer.insertBefore(el("p", "small status", event.text), text);
   } else if (event.type === "tool") {
     const details = el("details", "tool-call");
     details.open = true;
