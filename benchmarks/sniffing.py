@@ -10,7 +10,8 @@ here from typed values.
 
     .venv/bin/python benchmarks/sniffing.py [--rows 5000]
 
-Needs the benchmark extras: ``pip install -e '.[bench]'`` (DuckDB).
+Needs the benchmark extra, which the lock leaves out: ``.venv/bin/uv pip install -e '.[bench]'`` (DuckDB;
+``scripts/install.sh`` removes it again, so the environment is the lock's).
 """
 
 from __future__ import annotations

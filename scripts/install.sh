@@ -21,7 +21,9 @@ awk '/^[^ #]/ { keep = ($0 ~ /^uv==/) } keep' requirements.lock >"$tmp"
 .venv/bin/python -m pip install -qq --disable-pip-version-check --no-deps --require-hashes -r "$tmp"
 mapfile -t SOURCES < <(.venv/bin/python scripts/pip_sources.py)
 UV_ARGS=(--python .venv/bin/python "${SOURCES[@]}")
-.venv/bin/uv pip sync --quiet --require-hashes "${UV_ARGS[@]}" "${LOCKS[@]}"
+# Bytecode too, as pip compiles it: where PYTHONDONTWRITEBYTECODE is set, every process would otherwise
+# compile each module it imports again (every Dagster step imports Dagster, pandas and more).
+.venv/bin/uv pip sync --quiet --require-hashes --compile-bytecode "${UV_ARGS[@]}" "${LOCKS[@]}"
 # The project's build backend (setuptools) at the locked version too.
 .venv/bin/uv pip install --quiet --no-deps --build-constraints requirements.lock "${UV_ARGS[@]}" -e .
 if [ "${#LOCKS[@]}" -gt 1 ]; then
