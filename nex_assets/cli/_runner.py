@@ -156,7 +156,8 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
 def _writer_hint(writers: set[str]) -> str:
     from nex_assets.llm.client import RULE_BASED
 
-    if writers == {RULE_BASED}:
+    # People's overrides are writers too ("person:..."); what matters here is whether a model wrote any.
+    if not {w for w in writers if w != RULE_BASED and not w.startswith("person:")}:
         return " (`nex llm start` before a run has the local model write it, as suggestions to review)"
     return " (a model's text waits as suggested for `nex dictionary review`)"
 

@@ -18,6 +18,7 @@ def _print_answer(answer) -> None:
         print("\nDictionary entries relied on:")
         for e in answer.cited:
             print(f"  [{e.ref}] {e.text[:160]}  ({e.source})")
+    print(f"\nanswered by: {answer.model or 'no model (computed facts and rules)'}")
     cid = answer.conversation_id
     print(f"\nconversation {cid}  (resume: nex ask --conversation {cid} ...)")
 

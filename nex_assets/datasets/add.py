@@ -39,7 +39,19 @@ class Added:
 
 
 def files_of(target: str, cwd: Path) -> list[Path]:
-    """The files a PATH names: one file, a glob, or a folder (its files of the most common kind)."""
+    """The files a PATH names: one file, a glob, or a folder (its files of the most common kind). A
+    symbolic link is refused, not followed: what it points at may be a private file outside the project."""
+    files = _named_files(target, cwd)
+    links = [f for f in files if f.is_symlink()]
+    if links:
+        raise AddError(
+            f"{links[0]} is a symbolic link (to {os.path.realpath(links[0])}); NEX adds only regular "
+            "files: copy the file itself"
+        )
+    return files
+
+
+def _named_files(target: str, cwd: Path) -> list[Path]:
     path = Path(target).expanduser()
     path = path if path.is_absolute() else cwd / path
     if path.is_dir():
@@ -179,14 +191,20 @@ def add(
     if known:
         return Added(known, datasets_dir / f"{known}.yaml", False, [f"already added as {known}"])
     stem = Path(target.rstrip("/")).name if Path(target).is_dir() else files[0].stem
+    if name is not None and dataset_name(name) != name:
+        # Checked before the name makes any path: it becomes a file name and a folder name.
+        raise AddError(
+            f"--name {name!r}: a dataset's name is lower-case letters, digits and '_' "
+            f"(for example {dataset_name(name)!r})"
+        )
     name = name or dataset_name(stem)
-    path = datasets_dir / f"{name}.yaml"
-    if path.exists():
-        raise AddError(f"{path} exists (another file); pass --name to add this one under another name")
     try:
         column_identifiers([name])
     except Exception as exc:
         raise AddError(f"--name {name!r}: {exc}") from exc
+    path = datasets_dir / f"{name}.yaml"
+    if path.exists():
+        raise AddError(f"{path} exists (another file); pass --name to add this one under another name")
     frame, notes, complete = read_frame(files, name)
     if frame.empty:
         raise AddError(f"{files[0]}: no data rows")

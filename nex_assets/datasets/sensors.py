@@ -65,14 +65,18 @@ def new_files_sensor(catalog) -> dg.SensorDefinition:
         from nex_assets.core import env
         from nex_assets.datasets.add import AddError, reload_code_location
 
-        files = (
+        dropped = (
             sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
             if folder.is_dir()
             else []
         )
-        if not files:
+        if not dropped:
             return dg.SkipReason(f"no file in {folder}")
-        said = []
+        # A symbolic link is left where it is, never moved or read (it may point at a private file).
+        said = [
+            f"{p.name}: a symbolic link, not added (drop the file itself)" for p in dropped if p.is_symlink()
+        ]
+        files = [p for p in dropped if not p.is_symlink()]
         for path in files:
             try:
                 added = add_landed(path, catalog, env)

@@ -26,12 +26,17 @@ PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+VENDOR = "/static/vendor/"
 
 
 class Guard(BaseHTTPMiddleware):
     """The token (when Studio is not on loopback), the CSRF cookie, and headers every answer carries."""
 
     async def dispatch(self, request: Request, call_next):
+        if not security.host_allowed(request.headers.get("host"), request.app.state.hosts):
+            return PlainTextResponse(
+                "NEX Studio does not serve this host name (NEX_STUDIO_HOSTS lists the ones it does)", 421
+            )
         token = request.app.state.token
         if token:
             given = request.query_params.get("token")
@@ -54,9 +59,51 @@ class Guard(BaseHTTPMiddleware):
         if request.cookies.get(security.CSRF_COOKIE) != csrf:
             response.set_cookie(security.CSRF_COOKIE, csrf, httponly=True, samesite="strict")
         response.headers.setdefault("content-security-policy", PAGE_CSP)
+        if request.url.path.startswith(VENDOR):
+            # Published libraries only: the sandboxed reports (another origin) load their fonts from here.
+            response.headers["access-control-allow-origin"] = "*"
         response.headers["x-content-type-options"] = "nosniff"
         response.headers["referrer-policy"] = "same-origin"
         return response
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses (413) a request body past ``max_body_bytes`` (config/studio.yaml) before more of it is
+    read: by its Content-Length when it has one, else as it arrives. A question or a form is small; an
+    unbounded one would be held in memory and stored whole."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from nex_assets.studio.web import studio_settings
+
+        limit = studio_settings().max_body_bytes
+        too_large = PlainTextResponse(f"the request is larger than Studio takes ({limit:,} bytes)", 413)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await too_large(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except* _TooLarge:  # raised in a task group of the middleware within, so it arrives grouped
+            await too_large(scope, receive, send)
 
 
 async def _refused(request: Request, exc: Refused):
@@ -67,8 +114,11 @@ async def _refused(request: Request, exc: Refused):
     return page(request, "error.html", status_code=exc.status, title="NEX Studio", message=str(exc))
 
 
-def create_app(database: env.Database | None = None, token: str | None = None) -> Starlette:
-    """The app on ``database`` (the platform's, bootstrapped); ``token`` guards every page when given."""
+def create_app(
+    database: env.Database | None = None, token: str | None = None, hosts: frozenset[str] | None = None
+) -> Starlette:
+    """The app on ``database`` (the platform's, bootstrapped); ``token`` guards every page when given;
+    ``hosts``: the host names it answers to (default: loopback's and those the environment names)."""
     app = Starlette(
         routes=[
             *stories.routes,
@@ -79,12 +129,17 @@ def create_app(database: env.Database | None = None, token: str | None = None) -
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
             Route("/favicon.ico", lambda _request: Response(status_code=204)),
         ],
-        middleware=[Middleware(Guard)],
+        middleware=[Middleware(BodyLimit), Middleware(Guard)],
         exception_handlers={Refused: _refused},
     )
     app.state.database = nexdb.bootstrap(database)
     app.state.token = token
+    app.state.hosts = hosts if hosts is not None else _hosts(os.environ.get("NEX_STUDIO_HOST"))
     return app
+
+
+def _hosts(bind: str | None) -> frozenset[str]:
+    return security.served_hosts(bind, os.environ.get("NEX_STUDIO_HOSTS"), os.environ.get("NEX_STUDIO_URL"))
 
 
 def serve(host: str, port: int) -> None:
@@ -92,5 +147,8 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     token = os.environ.get("NEX_STUDIO_TOKEN") or None
-    security.check_start(host, token)
-    uvicorn.run(create_app(token=token), host=host, port=port, log_level="warning", access_log=False)
+    hosts = _hosts(host)
+    security.check_start(host, token, hosts)
+    uvicorn.run(
+        create_app(token=token, hosts=hosts), host=host, port=port, log_level="warning", access_log=False
+    )

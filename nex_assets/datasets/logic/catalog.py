@@ -165,8 +165,12 @@ class Dataset(_Strict):
         folder = landing_root / self.name
         if not folder.is_dir():
             return []
+        # A link that leads out of the landing folder is never a landed file (it would load a private
+        # file someone could only point at).
         return sorted(
-            p for p in folder.glob(self.landing.pattern) if p.is_file() and not p.name.startswith(".")
+            p
+            for p in folder.glob(self.landing.pattern)
+            if p.is_file() and not p.name.startswith(".") and inside(p, [landing_root])
         )
 
     def files_to_load(self, project_dir: Path, landing_root: Path) -> list[Path]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from urllib.parse import urlsplit
 
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+WILDCARDS = frozenset({"", "0.0.0.0", "::"})
 TOKEN_COOKIE = "nex_studio_token"
 CSRF_COOKIE = "nex_csrf"
 CSRF_FIELD = "csrf"
@@ -30,17 +33,64 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_start(host: str, token: str | None) -> None:
-    """Refuses to serve beyond loopback without a token, or with one too short to resist guessing."""
+def check_start(host: str, token: str | None, hosts: frozenset[str] | None = None) -> None:
+    """Refuses to serve beyond loopback without a token, or with one too short to resist guessing, and
+    on every address at once without the names people will use (``hosts``)."""
     if is_loopback(host):
         return
-    if not token:
+    if not token or not token.strip():
         raise StartRefused(
             f"Studio on {host} (not loopback) needs NEX_STUDIO_TOKEN in the environment; "
             "set a long random value and share it with the people who may use Studio"
         )
-    if len(token) < 16:
-        raise StartRefused("NEX_STUDIO_TOKEN must be at least 16 characters")
+    if len(token.strip()) < 16 or len(set(token)) < 8:
+        raise StartRefused("NEX_STUDIO_TOKEN must be at least 16 characters, not a repeated few")
+    if host.strip("[]") in WILDCARDS and hosts is not None and not hosts - LOOPBACK_NAMES:
+        raise StartRefused(
+            f"Studio on {host or 'every address'} serves only the host names it is given: set "
+            "NEX_STUDIO_HOSTS (comma-separated) or NEX_STUDIO_URL to the name people open it by"
+        )
+
+
+def served_hosts(bind: str | None, configured: str | None, url: str | None) -> frozenset[str]:
+    """The host names Studio answers to: loopback's, the address it listens on, NEX_STUDIO_HOSTS and
+    NEX_STUDIO_URL's. A request naming any other host is refused, so a page of a name an attacker
+    points at this machine (DNS rebinding) never reaches Studio."""
+    names = set(LOOPBACK_NAMES)
+    if bind and bind.strip("[]") not in WILDCARDS:
+        names.add(bind.strip("[]").lower())
+    names |= {n.strip().lower() for n in (configured or "").split(",") if n.strip()}
+    if url:
+        found = urlsplit(url).hostname
+        if found:
+            names.add(found.lower())
+    return frozenset(names)
+
+
+def host_name(header: str | None) -> str | None:
+    """The name of a Host header, lowercased, without its port; None when it is missing or malformed."""
+    value = (header or "").strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        name, rest = (value[1:end], value[end + 1 :]) if end > 0 else ("", "")
+    else:
+        name, sep, port = value.partition(":")
+        rest = f":{port}" if sep else ""
+    if not name or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+        return None
+    return name
+
+
+def host_allowed(header: str | None, hosts: frozenset[str]) -> bool:
+    name = host_name(header)
+    if name is None:
+        return False
+    if name in hosts:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def same(a: str | None, b: str | None) -> bool:

@@ -38,6 +38,8 @@ def rewrite(html: str, vendored: dict[str, str]) -> str:
 
 def safe_join(root: Path, relative: str) -> Path | None:
     """``root/relative`` when it names a file inside ``root``; None for anything that climbs out."""
+    if "\x00" in relative:  # no file name holds one; the operating system would refuse it with an error
+        return None
     parts = PurePosixPath(relative).parts
     if not parts or any(p in {"..", ""} or p.startswith("/") for p in parts) or "\\" in relative:
         return None

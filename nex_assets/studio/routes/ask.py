@@ -85,8 +85,10 @@ async def ask_stream(request: Request):
         raise Refused("the CSRF token is missing or stale: reload the page", 403)
     try:
         body = json.loads(await request.body() or b"{}")
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Refused(f"the request body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise Refused("the request body must be a JSON object with a question")
     question = str(body.get("question") or "").strip()
     if not question:
         raise Refused("ask needs a question")

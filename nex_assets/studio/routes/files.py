@@ -15,11 +15,16 @@ from nex_assets.studio import links
 from nex_assets.studio.logic import served
 from nex_assets.studio.web import Refused, studio_settings
 
-# Served pages were written by GX and Evidently and carry inline scripts; they may run them, load what
-# Studio serves, and nothing else.
+# Served pages were written by GX and Evidently from the data (a failing rule's unexpected values among
+# it) and carry inline scripts, so a value can be a script. They run sandboxed: an opaque origin of their
+# own, never Studio's, so no script in them can read Studio's pages or cookies or make a change there (its
+# requests are cross-site: no cookies, Origin "null", refused), and no forms. They may run their own
+# scripts, load what Studio serves, open links, and nothing else.
 REPORT_CSP = (
+    "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads; "
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'"
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; "
+    "form-action 'none'; base-uri 'none'"
 )
 
 

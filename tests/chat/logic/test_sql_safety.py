@@ -198,3 +198,60 @@ def test_star_over_tables_without_personal_data_is_fine():
     assert check(
         "select * from raw.retail_sales s join marts.weekly_category_sales w on true", POLICY, TABLES
     )
+
+
+LONG = "a" * 63
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # PostgreSQL folds only A-Z: unquoted É is the alias "É", so this reads email.
+        'select É from raw.retail_customers as t(customer_id, "É")',
+        'select "É" from raw.retail_customers as t(customer_id, É)',
+        'select Éé from raw.retail_customers as t(customer_id, "Éé")',
+        # Names past 63 bytes are cut: both aliases are one column to the database.
+        f"select {LONG}_x from raw.retail_customers as t(customer_id, {LONG}_y)",
+        f'select "{LONG}_x" from raw.retail_customers as t(customer_id, "{LONG}_y")',
+        # Cut at a whole character: 31 two-byte letters and one more make 64 bytes.
+        f"select {'é' * 31}é_x from raw.retail_customers as t(customer_id, {'é' * 31}é_y)",
+        f"with c({LONG}_1) as (select email from raw.retail_customers) select {LONG}_2 from c",
+    ],
+)
+def test_names_are_resolved_as_postgresql_resolves_them(sql):
+    assert "personal data" in refused(sql)
+
+
+def test_names_postgresql_keeps_apart_stay_apart():
+    # Unquoted ÉMAIL is "Émail" to PostgreSQL, not "ÉMAIL": the database itself refuses the name.
+    check('select ÉMAIL from raw.retail_customers as t(customer_id, "ÉMAIL")', POLICY, TABLES)
+    assert sql_safety.pg_name("ÉMAIL", quoted=False) == "Émail"
+    assert sql_safety.pg_name("ÉMAIL", quoted=True) == "ÉMAIL"
+    assert sql_safety.pg_name(LONG + "xyz", quoted=False) == LONG
+    assert sql_safety.pg_name("é" * 40, quoted=True) == "é" * 31  # 62 bytes: the 32nd would be cut in half
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["select user", "select current_role", "select system_user", "select user from raw.retail_sales"],
+)
+def test_keywords_that_are_calls_are_refused_as_calls(sql):
+    assert "PostgreSQL's function" in refused(sql)
+
+
+def test_a_quoted_or_qualified_column_of_such_a_name_is_a_column():
+    tables = Tables(schemas_by_table={"t": ("raw",)}, columns={("raw", "t"): ("user", "n")})
+    check('select "user", t.user from raw.t', POLICY, tables)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select " + "(" * 700 + "1" + ")" * 700,
+        "select 1 from raw.retail_sales where " + "not " * 1500 + "true",
+        "select 1 where " + " ".join(["- -"] * 2000) + " 1 > 0",
+    ],
+)
+def test_deep_nesting_is_a_refusal_not_a_crash(sql):
+    assert len(sql) <= POLICY.max_sql_chars
+    assert "nest" in refused(sql)

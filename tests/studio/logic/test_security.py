@@ -31,3 +31,44 @@ def test_a_change_from_another_origin_is_refused():
     assert not security.origin_ok("http://evil.example", "127.0.0.1:3001")
     assert not security.origin_ok("null", "127.0.0.1:3001")
     assert security.new_csrf() != security.new_csrf()
+
+
+@pytest.mark.parametrize("token", [" " * 16, "a" * 20, "abababababababababab"])
+def test_a_token_of_blanks_or_a_repeated_few_is_refused(token):
+    with pytest.raises(security.StartRefused, match="NEX_STUDIO_TOKEN"):
+        security.check_start("0.0.0.0", token)
+
+
+def test_every_address_at_once_needs_the_names_people_use():
+    loopback_only = security.served_hosts("0.0.0.0", None, None)
+    with pytest.raises(security.StartRefused, match="NEX_STUDIO_HOSTS"):
+        security.check_start("0.0.0.0", "a-long-random-token-value", loopback_only)
+    named = security.served_hosts("0.0.0.0", "studio.example.org, Data.Example.org", None)
+    security.check_start("0.0.0.0", "a-long-random-token-value", named)
+    assert {"studio.example.org", "data.example.org", "localhost"} <= named and "0.0.0.0" not in named
+    assert "nex.example" in security.served_hosts("10.0.0.5", None, "https://nex.example:8443/x")
+    assert "10.0.0.5" in security.served_hosts("10.0.0.5", None, None)
+
+
+@pytest.mark.parametrize(
+    ("header", "allowed"),
+    [
+        ("127.0.0.1:3001", True),
+        ("localhost:3001", True),
+        ("[::1]:3001", True),
+        ("127.0.0.2", True),
+        ("STUDIO.example.org", True),
+        ("studio.example.org:443", True),
+        ("evil.example:3001", False),  # a name pointed at 127.0.0.1 by its owner (DNS rebinding)
+        ("localhost.evil.example", False),
+        ("studio.example.org.evil.example", False),
+        ("127.0.0.1:3001@evil.example", False),
+        ("studio.example.org:abc", False),
+        ("[::1", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_the_served_host_names_are_answered(header, allowed):
+    hosts = security.served_hosts("127.0.0.1", "studio.example.org", None)
+    assert security.host_allowed(header, hosts) is allowed
