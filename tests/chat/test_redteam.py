@@ -158,3 +158,32 @@ def test_a_raw_table_nobody_opened_stays_closed(tools_ctx, database):
         with db.connect(database) as owner:
             owner.execute("drop table raw.t_chat_unknown")
             owner.commit()
+
+
+def test_the_reader_reaches_no_other_database_temp_object_or_session_even_bare(tools_ctx, database):
+    """As nex_reader, with no parser and no wrapper: Dagster's and MLflow's databases refuse it, it
+    cannot create temporary objects, its temporary files are capped, other sessions' SQL is hidden."""
+    from nex_assets.core import env
+
+    reader = env.reader_database(database)
+    for name in (env.DAGSTER_DB, env.MLFLOW_DB):
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(reader.conninfo(name)).close()
+    conn = tools_ctx.reader()
+    try:
+        conn.execute("set transaction read write")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("create temporary table t_reader_temp (x int)")
+        conn.rollback()
+        assert conn.execute("show temp_file_limit").fetchone() == ("100MB",)
+        conn.execute("set work_mem = '64kB'")
+        with pytest.raises(psycopg.errors.ConfigurationLimitExceeded, match="temp_file_limit"):
+            conn.execute(
+                "select count(*) from (select g from generate_series(1, 8000000) g order by g desc) s"
+            )
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select query from pg_stat_activity")
+    finally:
+        conn.rollback()
+        conn.close()

@@ -131,6 +131,31 @@ begin
 end
 $$;
 
+-- Beyond its grants, the reader may not reach Dagster's or MLflow's database, create temporary objects,
+-- fill the disk with the temporary files of its own sorts and hashes, or read other sessions' SQL (other
+-- people's questions run as nex_reader too). These settings take a superuser: the embedded server's user
+-- sets them; on another server an administrator runs the same statements once (docs/storage.md).
+do $$
+declare
+    d text;
+begin
+    if not coalesce((select rolsuper from pg_roles where rolname = current_user), false)
+       or not exists (select 1 from pg_roles where rolname = 'nex_reader') then
+        return;
+    end if;
+    if not coalesce((select rolconfig from pg_roles where rolname = 'nex_reader')
+                    @> array['temp_file_limit=100MB'], false) then
+        execute 'alter role nex_reader set temp_file_limit = ''100MB''';
+    end if;
+    for d in select datname from pg_database where datname in ('dagster', 'mlflow') loop
+        execute format('revoke connect, temporary on database %I from public', d);
+    end loop;
+    execute format('revoke temporary on database %I from public', current_database());
+    revoke select on pg_catalog.pg_stat_activity from public;
+    revoke execute on function pg_catalog.pg_stat_get_activity(integer) from public;
+end
+$$;
+
 create table if not exists nex.chat_conversations (
     id          uuid        primary key,
     created_at  timestamptz not null default now(),
