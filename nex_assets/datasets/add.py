@@ -101,14 +101,21 @@ def _read_csv(path: Path, limit: int):
         shape = delimited.read_shape(sample, path=str(path), complete=complete)
     except delimited.FileShapeError as exc:
         raise AddError(str(exc)) from exc
-    frame = pd.read_csv(
-        path,
-        encoding=shape.encoding.python,
-        sep=shape.delimiter,
-        nrows=limit,
-        low_memory=False,
-        dtype={c: str for c, t in zip(shape.header, shape.types, strict=True) if t == "text"},
-    )
+    try:
+        frame = pd.read_csv(
+            path,
+            encoding=shape.encoding.python,
+            sep=shape.delimiter,
+            nrows=limit,
+            low_memory=False,
+            dtype={c: str for c, t in zip(shape.header, shape.types, strict=True) if t == "text"},
+        )
+    except UnicodeDecodeError as exc:  # the encoding was detected from the first MiB; a later byte is not it
+        raise AddError(
+            f"{path}: not {shape.encoding.python} text past the first {SAMPLE_BYTES:,} bytes it was "
+            f"detected from ({exc.reason}, byte {exc.object[exc.start : exc.start + 1]!r}); "
+            "convert the whole file to one encoding (UTF-8)"
+        ) from exc
     frame.columns = shape.columns
     notes = [f"encoding: {shape.encoding.python} (detected)", f"delimiter: {shape.delimiter!r} (detected)"]
     return frame, notes

@@ -178,3 +178,13 @@ def test_a_name_that_is_not_a_plain_identifier_is_refused_before_anything_is_wri
     assert "--name" in capsys.readouterr().err
     assert not list((project / "datasets").iterdir()) and not (project / "data").exists()
     assert not outside.exists()
+
+
+def test_a_byte_of_another_encoding_past_the_sample_is_refused_and_named(project, capsys):
+    mixed = project / "downloads" / "mixed.csv"
+    rows = "".join(f"{i},row number {i}\n" for i in range(80_000))  # well past the sniffed first MiB
+    mixed.write_bytes(b"id,label\n" + rows.encode() + b"80000,caf\xe9\n")
+    assert main(["add", str(mixed), "--no-load"]) == 1
+    err = capsys.readouterr().err
+    assert "mixed.csv" in err and "not utf-8 text" in err and "Traceback" not in err
+    assert not (project / "datasets" / "mixed.yaml").exists()
