@@ -5,6 +5,7 @@ pages; ``serve`` runs it with uvicorn, as `nex studio` does."""
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from urllib.parse import urlencode
 
@@ -50,7 +51,9 @@ class Guard(BaseHTTPMiddleware):
             )
             if not security.same(held, token):
                 return PlainTextResponse("NEX Studio: sign in with ?token=<NEX_STUDIO_TOKEN>", 401)
-        csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf()
+        secret = request.app.state.secret
+        held_csrf = request.cookies.get(security.CSRF_COOKIE)
+        csrf = held_csrf if security.csrf_issued(held_csrf, secret) else security.new_csrf(secret)
         request.state.csrf = csrf
         started = time.perf_counter()
         response = await call_next(request)
@@ -134,6 +137,9 @@ def create_app(
     )
     app.state.database = nexdb.bootstrap(database)
     app.state.token = token
+    # Signs the CSRF tokens: NEX_STUDIO_SECRET keeps visitors' tokens valid across restarts.
+    configured = os.environ.get("NEX_STUDIO_SECRET") or ""
+    app.state.secret = configured.encode() if len(configured) >= 16 else secrets.token_bytes(32)
     app.state.hosts = hosts if hosts is not None else _hosts(os.environ.get("NEX_STUDIO_HOST"))
     return app
 

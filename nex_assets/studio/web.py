@@ -72,7 +72,8 @@ async def checked_form(request: Request) -> dict:
     form = dict(await request.form())
     if not security.origin_ok(request.headers.get("origin"), request.headers.get("host")):
         raise Refused("this change came from another site's page", 403)
-    if not security.same(form.get(security.CSRF_FIELD), request.cookies.get(security.CSRF_COOKIE)):
+    cookie = request.cookies.get(security.CSRF_COOKIE)
+    if not security.csrf_ok(form.get(security.CSRF_FIELD), cookie, request.app.state.secret):
         raise Refused("the form's CSRF token is missing or stale: reload the page and try again", 403)
     return form
 

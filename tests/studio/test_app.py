@@ -91,6 +91,19 @@ def _a_vendored_file() -> str:
     return str(next(p for p in sorted(root.rglob("*")) if p.is_file()).relative_to(root))
 
 
+def test_a_csrf_pair_planted_from_elsewhere_is_refused(client, studio_world):
+    """A neighbouring host can set a cookie for Studio's name and post the same value: equal, but not a
+    token Studio signed."""
+    overrides = studio_world[0] / "dictionary" / "overrides" / "retail_products.yaml"
+    planted = "planted.0123456789abcdef0123456789abcdef"
+    client.cookies.set(security.CSRF_COOKIE, planted)
+    form = {"dataset": "retail_products", "entry": "(table)", "action": "accept", "csrf": planted}
+    refused = client.post("/review/act", data=form)
+    assert refused.status_code == 403 and not overrides.exists()
+    asked = client.post("/ask/stream", json={"question": "x"}, headers={"x-csrf-token": planted})
+    assert asked.status_code == 403
+
+
 def test_asking_needs_the_csrf_header(client):
     refused = client.post("/ask/stream", json={"question": "anything"})
     assert refused.status_code == 403

@@ -3,7 +3,8 @@
 Studio listens on loopback unless told otherwise; on any other address a token from the environment is
 required (sent once as ``?token=``, then kept in an HttpOnly cookie, or as ``Authorization: Bearer``).
 Every change is a form post carrying a CSRF token that must equal the one in the visitor's cookie
-(double submit): another site can make a browser post, but cannot read the cookie to copy it.
+(double submit): another site can make a browser post, but cannot read the cookie to copy it. The token
+is signed with the server's secret, so a pair made up elsewhere is refused too.
 """
 
 from __future__ import annotations
@@ -103,8 +104,25 @@ def bearer(header: str | None) -> str | None:
     return None
 
 
-def new_csrf() -> str:
-    return secrets.token_urlsafe(24)
+def new_csrf(secret: bytes) -> str:
+    """A random value signed with the server's secret: a pair someone else made up (a cookie planted from
+    a neighbouring host and the same value in a form) is not one Studio issued."""
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_signature(secret, nonce)}"
+
+
+def csrf_issued(token: str | None, secret: bytes) -> bool:
+    nonce, dot, signature = (token or "").rpartition(".")
+    return bool(nonce and dot) and hmac.compare_digest(signature, _signature(secret, nonce))
+
+
+def csrf_ok(sent: str | None, cookie: str | None, secret: bytes) -> bool:
+    """The token sent with a change equals the visitor's cookie, and Studio issued it."""
+    return same(sent, cookie) and csrf_issued(cookie, secret)
+
+
+def _signature(secret: bytes, nonce: str) -> str:
+    return hmac.new(secret, nonce.encode(), "sha256").hexdigest()[:32]
 
 
 def origin_ok(origin: str | None, host_header: str | None) -> bool:

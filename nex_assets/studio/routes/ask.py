@@ -81,7 +81,8 @@ def ask_page(request: Request):
 async def ask_stream(request: Request):
     if not security.origin_ok(request.headers.get("origin"), request.headers.get("host")):
         raise Refused("this request came from another site's page", 403)
-    if not security.same(request.headers.get("x-csrf-token"), request.cookies.get(security.CSRF_COOKIE)):
+    cookie = request.cookies.get(security.CSRF_COOKIE)
+    if not security.csrf_ok(request.headers.get("x-csrf-token"), cookie, request.app.state.secret):
         raise Refused("the CSRF token is missing or stale: reload the page", 403)
     try:
         body = json.loads(await request.body() or b"{}")

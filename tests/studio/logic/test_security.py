@@ -30,7 +30,19 @@ def test_a_change_from_another_origin_is_refused():
     assert security.origin_ok("http://127.0.0.1:3001", "127.0.0.1:3001")
     assert not security.origin_ok("http://evil.example", "127.0.0.1:3001")
     assert not security.origin_ok("null", "127.0.0.1:3001")
-    assert security.new_csrf() != security.new_csrf()
+    assert security.new_csrf(b"k" * 32) != security.new_csrf(b"k" * 32)
+
+
+def test_a_csrf_pair_studio_did_not_issue_is_refused():
+    secret, other = b"s" * 32, b"o" * 32
+    issued = security.new_csrf(secret)
+    assert security.csrf_issued(issued, secret) and security.csrf_ok(issued, issued, secret)
+    made_up = "planted-by-a-neighbour.0123456789abcdef0123456789abcdef"
+    assert not security.csrf_ok(made_up, made_up, secret)  # equal, but not signed by this server
+    assert not security.csrf_ok(issued, issued, other)
+    assert not security.csrf_ok(issued, security.new_csrf(secret), secret)
+    for bad in ("", "nodot", ".", issued.split(".")[0] + ".", None):
+        assert not security.csrf_issued(bad, secret)
 
 
 @pytest.mark.parametrize("token", [" " * 16, "a" * 20, "abababababababababab"])
