@@ -139,12 +139,13 @@ class ToolContext:
             if not readable:
                 closed.setdefault(key, set()).add(column)
         detected: dict[str, set[str]] = {}
-        # Personal data the profiler detected in the newest profile of each dataset, beyond what the
-        # catalog declares.
+        # Personal data found in the values at each dataset's newest load or by its newest profile,
+        # beyond what the catalog declares.
         for dataset, column in self.platform_rows(
             """select p.dataset, p.column_name from nex.column_profiles p
                 where p.sensitive and p.profiled_at = (select max(q.profiled_at) from nex.column_profiles q
-                                                        where q.dataset = p.dataset)"""
+                                                        where q.dataset = p.dataset)
+               union select dataset, column_name from nex.personal_columns"""
         ):
             detected.setdefault(dataset, set()).add(column)
         sensitive: dict[tuple[str, str], frozenset[str]] = {}

@@ -77,12 +77,46 @@ def connect_reader(db: env.Database | None = None) -> psycopg.Connection:
     return conn
 
 
-def limited(sql: str) -> str:
+def limited(sql: str, cut: list[tuple[str, bool]] | None = None, max_chars: int = 200) -> str:
     """The query wrapped so the server stops after the bound limit (one row more than asked tells
     that the answer was cut). The wrapper breaks anything that is not one query expression, and the
     bound parameter makes psycopg use the extended protocol, where the server refuses a second
-    statement; ``%`` is escaped because the text is a parameter template."""
-    return "select * from (\n" + sql.replace("%", "%%") + "\n) as nex_query limit %s"
+    statement; ``%`` is escaped because the text is a parameter template.
+
+    With ``cut`` (each result column's name and whether its type has a fixed size), every value of
+    a type without one is cut to ``max_chars`` + 1 characters by the server, before it is sent: a
+    cell of 200 MB costs the client 201 characters, not 200 MB. Columns are renamed by position
+    first, so duplicate or odd names cannot break the wrapper."""
+    body = sql.replace("%", "%%")
+    if not cut:
+        return "select * from (\n" + body + "\n) as nex_query limit %s"
+    names = ", ".join(f"c{i}" for i in range(len(cut)))
+    shown = ", ".join(
+        (f"c{i}" if fixed else f"left(c{i}::text, {int(max_chars) + 1})") + " as " + _quoted(name)
+        for i, (name, fixed) in enumerate(cut)
+    )
+    return f"select {shown} from (\n{body}\n) as nex_query({names}) limit %s"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""').replace("%", "%%") + '"'
+
+
+# Types whose values have a bounded size (PostgreSQL's fixed-length types, and numeric, whose
+# precision is bounded): passed through as they are. Every other type is cut by the server.
+_BOUNDED_TYPES = frozenset(
+    {
+        16,  # boolean
+        18,  # "char"
+        20, 21, 23,  # bigint, smallint, integer
+        26,  # oid
+        700, 701,  # real, double precision
+        790,  # money
+        1082, 1083, 1114, 1184, 1186, 1266,  # date, time, timestamp(tz), interval, timetz
+        1700,  # numeric
+        2950,  # uuid
+    }
+)  # fmt: skip
 
 
 def _reason(exc: psycopg.Error) -> str:
@@ -124,9 +158,13 @@ def execute(
             cur.execute(
                 "select set_config('statement_timeout', %s, true)", (f"{max(1, int(timeout_s * 1000))}ms",)
             )
-            for row in cur.stream(limited(sql), (int(limit) + 1,)):
-                if not columns:
-                    columns = [d.name for d in cur.description or []]
+            # The shape first (a limit of 0 computes no value), then the query with each value of
+            # an unbounded type cut in the server.
+            cur.execute(limited(sql), (0,))
+            description = cur.description or []
+            columns = [d.name for d in description]
+            cut = [(d.name, d.type_code in _BOUNDED_TYPES) for d in description]
+            for row in cur.stream(limited(sql, cut, max_cell_chars), (int(limit) + 1,)):
                 if len(rows) == limit:
                     truncated_by = "rows"
                     break
@@ -137,10 +175,6 @@ def execute(
                     break
                 rows.append(shown)
                 size += cost
-            if not columns:
-                # No row streamed, so no description came with one: ask for the shape alone.
-                cur.execute(limited(sql), (0,))
-                columns = [d.name for d in cur.description or []]
     except psycopg.Error as exc:
         raise QueryFailed(_reason(exc)) from exc
     finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import socket
 import sys
 import threading
 import time
@@ -191,10 +192,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from nex_assets import definitions
     from nex_assets.automation import incremental
+    from nex_assets.core import orphans
     from nex_assets.core.dagster import FORCE_TAG
 
     instance = dg.DagsterInstance.get()
-    tags = {LAUNCH_TAG: args.launch} | ({FORCE_TAG: "true"} if args.force else {})
+    for run_id in orphans.fail_orphaned_runs(instance):
+        print(f"nex: run {run_id} was left running by a process that died; marked failed", file=sys.stderr)
+    tags = {LAUNCH_TAG: args.launch, orphans.HOST_TAG: socket.gethostname()} | (
+        {FORCE_TAG: "true"} if args.force else {}
+    )
     graph = definitions.defs.resolve_asset_graph()
     job = args.job or MAIN_JOB
     plan = None

@@ -9,11 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^\+?[\d ()./-]{7,20}$")
-_NAME_WORD = re.compile(r"^[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?$")
-_PERSONAL_NAME_HINTS = ("first_name", "last_name", "surname", "full_name", "given_name", "family_name")
-
 
 def shape(value: str, max_len: int = 40) -> str:
     """``Anna Smith 42`` -> ``Aaaa Aaaaa 99``: letters become A/a, digits 9, the rest stays."""
@@ -43,24 +38,13 @@ def dominant_shapes(values: list[str], top: int = 3) -> list[tuple[str, float]]:
 
 
 def personal_kind(column: str, values: list[str]) -> str | None:
-    """'email', 'phone' or 'name' when a column holds personal data, judged from its name and values."""
-    sample = [v.strip() for v in values if v and v.strip()][:500]
-    lowered = column.lower()
-    if any(h in lowered for h in _PERSONAL_NAME_HINTS):
-        return "name"
-    if not sample:
-        return None
-    if sum(bool(_EMAIL.match(v)) for v in sample) >= 0.8 * len(sample):
-        return "email"
-    digits = [v for v in sample if _PHONE.match(v) and sum(c.isdigit() for c in v) >= 7]
-    words = set(re.split(r"[^a-z]+", lowered))
-    if len(digits) >= 0.8 * len(sample) and words & {"phone", "mobile", "tel", "telephone", "fax", "cell"}:
-        return "phone"
-    if lowered in {"name", "customer_name", "contact", "contact_name"} and (
-        sum(all(_NAME_WORD.match(w) for w in v.split()) for v in sample) >= 0.8 * len(sample)
-    ):
-        return "name"
-    return None
+    """The kind of personal data a column holds (email, phone, name, address, national_id, ...),
+    judged from its name and a sample of its values as the load judges whole columns
+    (``personal.py``)."""
+    from nex_assets.common import personal
+
+    found = personal.judge_values(column, [v for v in values if v is not None][:2000])
+    return found.kind if found else None
 
 
 def mask(value: object) -> str:

@@ -87,7 +87,21 @@ def _bootstrap_cached(db: env.Database) -> env.Database:
         for script in scripts:
             conn.execute(script.read_text())
         _set_reader_password(conn, db)
+        _person_names(conn)
     return db
+
+
+def _person_names(conn: psycopg.Connection) -> None:
+    """Fills ``nex.person_names`` from Faker's name lists the first time (once per database): the
+    personal-data detection at load recognises names by them (datasets/personal_scan.py)."""
+    if conn.execute("select exists (select 1 from nex.person_names)").fetchone()[0]:
+        return
+    from nex_assets.common import personal
+
+    given, family = personal.person_names()
+    with conn.cursor().copy("copy nex.person_names (name, given, family) from stdin") as copy:
+        for name in sorted(given | family):
+            copy.write_row((name, name in given, name in family))
 
 
 def _set_reader_password(conn: psycopg.Connection, db: env.Database) -> None:

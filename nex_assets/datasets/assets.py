@@ -10,7 +10,7 @@ from nex_assets.common import markdown, patterns
 from nex_assets.core.dagster import dataset_asset, dataset_key, forced
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets import load as loader
-from nex_assets.datasets import profiler, reader_access
+from nex_assets.datasets import personal_scan, profiler, reader_access
 from nex_assets.datasets.logic.catalog import Dataset
 
 PREVIEW_ROWS = 5
@@ -155,13 +155,16 @@ def profile_asset(ds: Dataset) -> dg.AssetsDefinition:
             if latest is None:
                 raise dg.Failure(f"raw.{ds.name} has never been loaded; materialize {ds.name}/raw first")
             version, rows = latest
+            with conn.cursor() as cur:
+                found = personal_scan.recorded(cur, ds.name)
             entries = profiler.profile_table(
                 conn,
                 "raw",
                 ds.name,
                 primary_key=ds.primary_key,
-                sensitive=ds.sensitive_columns,
+                sensitive=ds.sensitive_columns | set(found),
                 exact_rows=rows,
+                known=found,
             )
             profiler.store_profiles(conn, ds.name, version, entries)
             # Personal data found only now is closed to the read-only role from this moment on.

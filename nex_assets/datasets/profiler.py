@@ -101,6 +101,7 @@ def profile_table(
     primary_key: list[str],
     sensitive: set[str],
     exact_rows: int | None = None,
+    known: dict[str, str] | None = None,
 ) -> list[dict]:
     """One profile entry per column: type, nulls, distinct values, statistics, shapes, top values."""
     cols = table_columns(conn, schema, table)
@@ -122,7 +123,10 @@ def profile_table(
                 (SAMPLE_VALUES,),
             )
         ]
-        kind = patterns.personal_kind(name, values) if pg_type == "text" else None
+        # What the load found in the whole column comes first; the sample can only add to it.
+        kind = (known or {}).get(name) or (
+            patterns.personal_kind(name, values) if pg_type == "text" else None
+        )
         is_sensitive = name in sensitive or kind is not None
         nulls = round((sampled_rows - agg["non_null"]) * scale)
         facts = ColumnFacts(

@@ -20,12 +20,15 @@ READER_ROLE = "nex_reader"
 
 
 def known_personal_columns(cur: psycopg.Cursor, dataset: str, declared: Iterable[str]) -> set[str]:
-    """Declared in the catalog or detected by the dataset's newest profile."""
+    """Declared in the catalog, found in the values at the newest load, or detected by the
+    dataset's newest profile."""
     detected = cur.execute(
         """select p.column_name from nex.column_profiles p
             where p.dataset = %(d)s and p.sensitive
               and p.profiled_at = (select max(q.profiled_at) from nex.column_profiles q
-                                    where q.dataset = %(d)s)""",
+                                    where q.dataset = %(d)s)
+           union
+           select column_name from nex.personal_columns where dataset = %(d)s""",
         {"d": dataset},
     ).fetchall()
     return set(declared) | {r[0] for r in detected}

@@ -47,6 +47,9 @@ class Columns:
 
     sources: dict[str, tuple[int, str]]
     available: list[str]
+    # Columns of the input tables that hold personal data: never learnt from (a model's file would
+    # keep their values: the categories of an encoder, the classes of a target).
+    personal: frozenset[str] = frozenset()
 
     def kind(self, column: str) -> str:
         return self.sources[column][1]
@@ -66,17 +69,37 @@ def _field(recipe: Recipe, column: str) -> str:
     return "features"
 
 
-def feature_columns(recipe: Recipe, available: list[str]) -> list[str]:
-    """The listed features, or every column no role uses when the recipe lists none."""
+def feature_columns(
+    recipe: Recipe, available: list[str], personal: frozenset[str] = frozenset()
+) -> list[str]:
+    """The listed features, or every column no role uses and no person can be known by when the
+    recipe lists none."""
     if recipe.features or recipe.family in ROLE_FEATURES:
         return list(recipe.features)
     used = {recipe.target, *recipe.roles.columns(), recipe.split_column}
-    return [c for c in available if c not in used]
+    return [c for c in available if c not in used and c not in personal]
 
 
-def wanted_columns(recipe: Recipe, available: list[str]) -> list[str]:
+def personal_columns(conn, tables: list[str]) -> frozenset[str]:
+    """Columns of ``tables`` closed to the read-only role, or found personal in the dataset of the
+    same name (at its newest load or profile)."""
+    names = [t.split(".", 1)[1] for t in tables]
+    rows = conn.execute(
+        """select unnest(closed_columns) from nex.reader_access
+            where schema_name || '.' || table_name = any(%(tables)s)
+           union select column_name from nex.personal_columns where dataset = any(%(names)s)
+           union select column_name from nex.column_profiles p
+            where p.dataset = any(%(names)s) and p.sensitive
+              and p.profiled_at = (select max(q.profiled_at) from nex.column_profiles q
+                                    where q.dataset = p.dataset)""",
+        {"tables": list(tables), "names": names},
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def wanted_columns(recipe: Recipe, available: list[str], personal: frozenset[str] = frozenset()) -> list[str]:
     roles = recipe.roles
-    wanted = [*roles.columns(), recipe.target, *feature_columns(recipe, available)]
+    wanted = [*roles.columns(), recipe.target, *feature_columns(recipe, available, personal)]
     if recipe.split_column:
         wanted.append(recipe.split_column)
     if recipe.family == "next_best_action" and roles.shape == "wide":
@@ -97,8 +120,9 @@ def resolve_columns(conn, recipe: Recipe) -> Columns:
             if key not in cols:
                 raise RecipeError(f"{recipe.file}: joins: {join.table} has no column `{key}` to join on")
     available = list(dict.fromkeys(c for cols in tables for c in cols))
+    personal = personal_columns(conn, recipe.tables)
     found: dict[str, tuple[int, str]] = {}
-    for col in wanted_columns(recipe, available):
+    for col in wanted_columns(recipe, available, personal):
         for i, cols in enumerate(tables):
             if col in cols:
                 found[col] = (i, cols[col])
@@ -108,9 +132,22 @@ def resolve_columns(conn, recipe: Recipe) -> Columns:
                 f"{recipe.file}: {_field(recipe, col)}: column `{col}` is in none of "
                 f"{', '.join(recipe.tables)}"
             )
-    columns = Columns(found, available)
+    columns = Columns(found, available, personal)
     check_types(recipe, columns)
+    check_personal(recipe, columns)
     return columns
+
+
+def check_personal(recipe: Recipe, columns: Columns) -> None:
+    """A text column that holds personal data may not be learnt from or predicted: the model's file
+    would keep its values."""
+    for column in [recipe.target, *recipe.features]:
+        if column in columns.personal and columns.kind(column) not in NUMERIC_TYPES | DATE_TYPES:
+            raise RecipeError(
+                f"{recipe.file}: {_field(recipe, column)}: `{column}` holds personal data; a model "
+                "learnt from it would keep its values in the model file (leave it out, or learn from "
+                "a column derived without them)"
+            )
 
 
 def check_types(recipe: Recipe, columns: Columns) -> None:
@@ -372,7 +409,7 @@ def shape(
     roles = recipe.roles
     try:
         if recipe.family in ("regression", "classification", "scoring"):
-            chosen = feature_columns(recipe, columns.available)
+            chosen = feature_columns(recipe, columns.available, columns.personal)
             if inputs is not None:
                 chosen = [c for c in inputs if c in rows.columns]
             elif not recipe.features:

@@ -7,6 +7,10 @@ T = "raw.retail_sales"
 C = "raw.retail_customers"
 # A table whose every column is personal data (loaded by the suite's fixture).
 P = "raw.t_chat_contacts"
+# A table whose personal columns nobody declared: only their values say so (loaded by the fixture).
+S = "raw.t_chat_shapes"
+# 63 bytes: PostgreSQL cuts longer names there, so a name one byte longer is this one.
+LONG = "a" * 63
 # Even sent bare (no wrapper, simple protocol, stacked statements allowed) these change nothing but
 # succeed: a role that logged in as itself has no other role to reset to.
 HARMLESS_UNWRAPPED = {"reset_role"}
@@ -171,4 +175,53 @@ CASES: dict[str, str] = {
     "table_to_xmlschema": f"select table_to_xmlschema('{C}', true, true, '')",
     "schema_to_xml_raw": "select schema_to_xml('raw', true, true, '')",
     "database_to_xml": "select database_to_xml(true, true, '')",
+    # personal data only its values give away (nobody declared it): found at load, closed at once
+    "shape_name_column": f"select customer from {S}",
+    "shape_phone_column": f"select reach_me from {S}",
+    "shape_email_after_placeholders": f"select contact from {S} where contact <> 'unknown'",
+    "shape_national_id_key": f"select ni from {S}",
+    "shape_address": f"select lives_at from {S}",
+    "shape_birth_date": f"select born from {S}",
+    "shape_json_names": f"select extra from {S}",
+    "shape_json_path": f"select extra->'kin'->>'who' from {S}",
+    "shape_card_numbers": f"select card from {S}",
+    "shape_iban": f"select iban from {S}",
+    "shape_ip_address": f"select seen_from from {S}",
+    "shape_star": f"select * from {S}",
+    "shape_whole_row_jsonb": f"select to_jsonb(s) from {S} s",
+    "shape_whole_row_text": f"select s::text from {S} s",
+    "shape_in_where": f"select segment from {S} where customer like 'A%'",
+    "shape_in_order": f"select segment from {S} order by born",
+    "shape_in_group_by": f"select count(*) from {S} group by reach_me",
+    "shape_count_distinct": f"select count(distinct contact) from {S}",
+    "shape_string_agg": f"select string_agg(customer, ',') from {S}",
+    "shape_min_max": f"select min(ni), max(ni) from {S}",
+    "shape_length_probe": f"select length(customer) from {S}",
+    "shape_left_probe": f"select left(reach_me, 4) from {S}",
+    "shape_md5_probe": f"select md5(contact) from {S}",
+    "shape_regex_probe": f"select count(*) from {S} where lives_at ~ 'Road'",
+    "shape_case_probe": f"select case when ni like 'ZZ%' then 1 else 0 end from {S}",
+    "shape_coalesce": f"select coalesce(contact, reach_me) from {S}",
+    "shape_in_cte": f"with k as (select customer from {S}) select * from k",
+    "shape_in_subquery": f"select x from (select reach_me as x from {S}) q",
+    "shape_in_lateral": f"select l.v from (select 1) o, lateral (select born as v from {S}) l",
+    "shape_union": f"select segment from {S} union select customer from {S}",
+    "shape_exists_probe": f"select exists (select 1 from {S} where contact like '%@%')",
+    "shape_join_on": f"select count(*) from {T} s join {S} p on p.customer = s.store_id",
+    "shape_using": f"select count(*) from {S} join (select 'x' as reach_me) r using (reach_me)",
+    "shape_natural_join": f"select count(*) from {S} natural join (select 'x' as customer) c",
+    "shape_alias_list": f"select x.b from {S} as x(a, b)",
+    "shape_alias_list_late": f"select x.e from {S} as x(a, b, c, d, e)",
+    "shape_quoted_name": f'select "customer" from {S}',
+    "shape_window": f"select row_number() over (order by customer) from {S}",
+    "shape_distinct_on": f"select distinct on (reach_me) segment from {S}",
+    "shape_array_agg": f"select array_agg(ni order by ni) from {S}",
+    # names as PostgreSQL resolves them: cut at 63 bytes, only A-Z folded
+    "long_alias_collides_with_personal": f"select q.{LONG}x from (select email as {LONG}y from {C}) q",
+    "long_column_name_cut": f"select {LONG}b from (select phone as {LONG}c from {C}) q",
+    "long_cte_name_cut": f"with {LONG}1 as (select email from {C}) select * from {LONG}2",
+    "long_table_alias_cut": f"select {LONG}1.email from {C} as {LONG}2",
+    "upper_unquoted_email": f"select EMAIL from {C}",
+    "non_ascii_quoted_alias": f'select "É" from (select email as É from {C}) q',
+    "non_ascii_unquoted_alias": f'select É from (select phone as "É" from {C}) q',
 }

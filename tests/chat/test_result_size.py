@@ -30,3 +30,26 @@ def test_run_query_reports_why_it_cut(tools_ctx):
     assert out["truncated"] is False and out["truncated_by"] is None and out["bytes"] > 0
     empty = tools.run_query(tools_ctx, "select g from generate_series(1, 0) g")
     assert empty["columns"] == ["g"] and empty["rows"] == []
+
+
+def test_each_value_is_cut_by_the_server_before_it_is_sent(tools_ctx):
+    """Two cells of 40 MB each reach the client as 201 characters: the cut happens in the database
+    (the client never holds the big values), numbers and dates keep their types, and duplicate
+    column names survive the wrapper."""
+    import tracemalloc
+
+    query = (
+        "select lpad('', 40000000, 'x') as big, lpad('', 40000000, 'y') as big, 42 as n, "
+        "date '2024-01-31' as d, '{\"a\": 1}'::jsonb as j"
+    )
+    tracemalloc.start()
+    try:
+        out = readonly.execute(tools_ctx.reader(), query, limit=5, timeout_s=20, max_cell_chars=200)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.columns == ["big", "big", "n", "d", "j"]
+    big, other, n, d, j = out.rows[0]
+    assert big == "x" * 200 + "…" and other == "y" * 200 + "…"
+    assert (n, d, j) == (42, "2024-01-31", '{"a": 1}')
+    assert peak < 5_000_000

@@ -144,3 +144,26 @@ def test_personal_data_found_at_load_is_closed_before_the_profile_runs(tmp_path,
         (1, "Leeds"),
         (2, "York"),
     ]
+
+
+def test_a_column_declared_sensitive_is_closed_at_the_next_load_even_with_unchanged_content(
+    tmp_path, database, unique_name
+):
+    """Declaring a column sensitive in the catalog takes effect at the next load, which finds the
+    file unchanged and reloads nothing, not only at the next profile."""
+    from nex_assets.datasets.load import load
+    from nex_assets.datasets.logic.catalog import Dataset
+
+    path = tmp_path / "notes.csv"
+    path.write_text("id,remark,city\n1,likes tea,Leeds\n2,prefers post,York\n")
+    spec = {"name": unique_name, "source": {"path": str(path)}, "primary_key": ["id"]}
+    load(Dataset.model_validate(spec), [path], database=database)
+    assert _read(database, f"select remark from raw.{unique_name} order by id") == [
+        ("likes tea",),
+        ("prefers post",),
+    ]
+    result = load(Dataset.model_validate({**spec, "sensitive": ["remark"]}), [path], database=database)
+    assert result.skipped
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _read(database, f"select remark from raw.{unique_name}")
+    assert _read(database, f"select city from raw.{unique_name} order by id") == [("Leeds",), ("York",)]

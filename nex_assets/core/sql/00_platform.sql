@@ -50,3 +50,24 @@ exception when insufficient_privilege or undefined_object then
     raise notice 'nex: cannot set client_connection_check_interval on this database';
 end
 $$;
+
+-- Given and family names (from the name lists Faker ships) that personal-data detection at load
+-- recognises names by; filled once per database (datasets/personal_scan.py).
+create table if not exists nex.person_names (
+    name   text    primary key,
+    given  boolean not null,
+    family boolean not null
+);
+
+-- Columns found to hold personal data by their values at each dataset's newest load.
+create table if not exists nex.personal_columns (
+    dataset      text             not null,
+    column_name  text             not null,
+    kind         text             not null,
+    share        double precision not null,
+    matched      bigint           not null,
+    informative  bigint           not null,
+    data_version text             not null,
+    detected_at  timestamptz      not null default now(),
+    primary key (dataset, column_name)
+);

@@ -14,18 +14,17 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from nex_assets.common import patterns
 from nex_assets.core import db as nexdb
 from nex_assets.core import env
-from nex_assets.datasets import reader_access
+from nex_assets.core import settings as settings_store
+from nex_assets.datasets import personal_scan, reader_access
 from nex_assets.datasets.load import relations
 from nex_assets.datasets.load.errors import LoadError
 from nex_assets.datasets.logic.catalog import Dataset
+from nex_assets.datasets.logic.settings import PersonalDataSettings
 
 # Part of every data version: a change in how sources are read must reload them.
 LOADER_VERSION = "1"
-# Rows of a new version read to detect personal data before it is published.
-PERSONAL_SAMPLE_ROWS = 1000
 # Files are read in pieces of this size, to hash them and to stream them into COPY.
 CHUNK = 1 << 20
 
@@ -83,7 +82,19 @@ def current_version(conn: psycopg.Connection, dataset: str) -> dict | None:
     return {"data_version": row[0], "rows": row[1], "table_schema": row[2], "bytes": row[3]}
 
 
-def unchanged(ds: Dataset, version: str, sources: list[str], started: float, previous: dict) -> LoadResult:
+def lock_dataset(cur: psycopg.Cursor, dataset: str) -> None:
+    """One load per dataset at a time: a second one waits here, then sees the first's result."""
+    cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"nex.load.{dataset}",))
+
+
+def unchanged(
+    cur: psycopg.Cursor, ds: Dataset, version: str, sources: list[str], started: float, previous: dict
+) -> LoadResult:
+    """Nothing to reload; the reader's access is decided again all the same, so that a column
+    declared sensitive since the last load is closed now, not at the next change of content."""
+    reader_access.restrict_reader(
+        cur, "raw", ds.name, reader_access.known_personal_columns(cur, ds.name, ds.sensitive_columns)
+    )
     return LoadResult(
         ds.name,
         version,
@@ -104,6 +115,7 @@ class Staging:
     cur: psycopg.Cursor
     name: str
     columns: list[tuple[str, str]]
+    findings: dict = field(default_factory=dict)
 
     @property
     def ident(self) -> sql.Identifier:
@@ -121,8 +133,7 @@ def staging_table(
     exception does nothing by itself: call ``publish`` to swap the table in."""
     name = f"{ds.name[:40]}__load_{version[:8]}"
     with nexdb.connect(database) as conn, conn.transaction(), conn.cursor() as cur:
-        # One load per dataset at a time: a second one waits here, then sees the first's result.
-        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"nex.load.{ds.name}",))
+        lock_dataset(cur, ds.name)
         # The primary key index is built once after COPY; give the sort room to stay in memory.
         cur.execute("set local maintenance_work_mem = '256MB'")
         staging = Staging(cur, name, columns)
@@ -138,25 +149,20 @@ def staging_table(
         yield staging
 
 
-def detect_personal(cur: psycopg.Cursor, staging: Staging) -> dict[str, str]:
-    """Personal-data columns of the staging table judged from its first rows, as the profiler
-    judges them from its sample: ``{column: kind}`` (email, phone, name)."""
-    text = [c for c, t in staging.columns if t == "text"]
-    if not text:
-        return {}
-    rows = cur.execute(
-        sql.SQL("select {} from {} limit %s").format(
-            sql.SQL(", ").join(sql.SQL("left({}, 200)").format(sql.Identifier(c)) for c in text),
-            staging.ident,
-        ),
-        (PERSONAL_SAMPLE_ROWS,),
-    ).fetchall()
-    found = {}
-    for i, column in enumerate(text):
-        kind = patterns.personal_kind(column, [r[i] for r in rows if r[i] is not None])
-        if kind:
-            found[column] = kind
-    return found
+def detect_personal(cur: psycopg.Cursor, staging: Staging, rows: int) -> dict[str, str]:
+    """Personal-data columns of the staging table judged from the values of whole columns
+    (``personal_scan``): ``{column: kind}``."""
+    config = settings_store.load(PersonalDataSettings)
+    found = personal_scan.scan(
+        cur,
+        staging.ident,
+        staging.columns,
+        rows=rows,
+        scan_rows=config.scan_rows,
+        thresholds=config.thresholds,
+    )
+    staging.findings = found
+    return {c: f.kind for c, f in found.items()}
 
 
 def publish(
@@ -186,15 +192,16 @@ def publish(
         except (psycopg.errors.UniqueViolation, psycopg.errors.NotNullViolation) as exc:
             cur.execute("rollback to savepoint pk")
             raise LoadError(key_problems(exc)) from exc
-    detected = detect_personal(cur, staging)
+    detected = detect_personal(cur, staging, rows)
     relations.swap_in(cur, "raw", ds.name, staging.name)
+    personal_scan.record(cur, ds.name, version, staging.findings)
     # Personal data found in this load's own rows is closed before anyone can read the new version,
     # not only once the profile step runs (which blocking checks may hold back).
     reader_access.restrict_reader(
         cur,
         "raw",
         ds.name,
-        reader_access.known_personal_columns(cur, ds.name, ds.sensitive_columns) | set(detected),
+        reader_access.known_personal_columns(cur, ds.name, ds.sensitive_columns),
     )
     cur.execute(sql.SQL("analyze {}").format(sql.Identifier("raw", ds.name)))
     cur.execute(

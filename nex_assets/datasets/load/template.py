@@ -78,10 +78,11 @@ def run(
         digests = source.digests()
         version = pub.data_version(ds, digests) if digests is not None else None
         if version is not None:
-            with nexdb.connect(database) as conn:
+            with nexdb.connect(database) as conn, conn.transaction(), conn.cursor() as cur:
                 previous = pub.current_version(conn, ds.name)
-            if previous and previous["data_version"] == version and not force:
-                return pub.unchanged(ds, version, source.files, started, previous)
+                if previous and previous["data_version"] == version and not force:
+                    pub.lock_dataset(cur, ds.name)
+                    return pub.unchanged(cur, ds, version, source.files, started, previous)
         notes: list[str] = []
         while True:
             prepared = source.prepare()
@@ -109,7 +110,7 @@ def _load_once(
             previous = pub.current_version(staging.cur.connection, ds.name)
             if previous and previous["data_version"] == version and not force:
                 staging.drop()
-                return pub.unchanged(ds, version, source.files, started, previous)
+                return pub.unchanged(staging.cur, ds, version, source.files, started, previous)
         detected = pub.publish(
             staging,
             ds,

@@ -1,8 +1,9 @@
 """What a prompt may carry about a column: statistics and masked shapes, never a sensitive value.
 
-Columns marked sensitive in the catalog or detected as personal data (emails, phones, names) keep only
-their type, null share, distinct count, lengths and value shapes (``Aaaa 999``): no examples, no top
-values, no minimum or maximum (a birth date's minimum is a person's birth date).
+Columns marked sensitive in the catalog or detected as personal data (by their values at load, or
+in a sample) keep only their type, null share, distinct count, lengths and value shapes
+(``Aaaa 999``): no examples, no top values, no minimum or maximum (a birth date's minimum is a
+person's birth date).
 """
 
 from __future__ import annotations

@@ -16,6 +16,17 @@ import pandas as pd
 
 # Draws per value before falling back to a random string of the value's shape.
 MAX_TRIES = 20
+# The Faker method that makes a value of each kind of personal data (common/personal.py); names
+# take first, last or full names by the column's name. Dates of birth are drawn from the real range.
+FAKER_METHODS = {
+    "email": "email",
+    "phone": "phone_number",
+    "address": "address",
+    "national_id": "ssn",
+    "payment_card": "credit_card_number",
+    "iban": "iban",
+    "ip_address": "ipv4",
+}
 
 
 def column_seed(seed: int, column: str) -> int:
@@ -58,13 +69,14 @@ def _key(value: object) -> str:
 def _drawer(kind: str | None, column: str, real: pd.Series, rng: np.random.Generator, locale: str):
     """A function returning one candidate value."""
     non_null = real.dropna()
-    if kind in {"email", "phone", "name"}:
+    typed = pd.api.types.is_numeric_dtype(non_null) or pd.api.types.is_datetime64_any_dtype(non_null)
+    # A phone kept as a number is drawn as a number (below): Faker's text would not fit the column.
+    if (kind in FAKER_METHODS or kind == "name") and not typed:
         from faker import Faker
 
         faker = Faker(locale)
         faker.seed_instance(int(rng.integers(2**31)))
-        method = {"email": "email", "phone": "phone_number"}.get(kind) or _name_method(column)
-        return getattr(faker, method)
+        return getattr(faker, FAKER_METHODS.get(kind) or _name_method(column))
     if pd.api.types.is_datetime64_any_dtype(non_null) or (
         len(non_null) and isinstance(non_null.iloc[0], dt.date)
     ):

@@ -143,7 +143,13 @@ def plan_table(
         series = frame[name]
         non_null = series.dropna()
         distinct = non_null.astype(str).nunique()
-        if info.sensitive:
+        if info.sensitive and info.pg_type not in _SIMPLE_TYPES:
+            plans.append(
+                ColumnPlan(
+                    name, info.pg_type, NULL, reason=f"sensitive, of type {info.pg_type}: written as null"
+                )
+            )
+        elif info.sensitive:
             kind = info.personal_kind or ("date" if info.pg_type in TEMPORAL_TYPES else None)
             source = f"detected {info.personal_kind}" if info.personal_kind else "declared"
             plans.append(
