@@ -1,11 +1,15 @@
 """Text-to-SQL on the sample world: every question of ``benchmarks/text_to_sql_questions.yaml`` answered
-as `nex ask` answers it for a small model (a computed fact, else one query written by the model from
-the tables linked to the question, checked, EXPLAINed and repaired), scored by execution accuracy:
+as `nex ask` answers it for a small model (a computed fact, else a metric query through the semantic
+layer, else one query written by the model from the tables linked to the question, checked, EXPLAINed
+and repaired), scored by execution accuracy:
 the answer's rows against the hand-written gold query's rows, as multisets, values normalised
 (numbers to 2 decimals) and column order ignored; "extra columns allowed" also accepts an answer
 whose rows hold the gold values and more (a name beside a total). Reported side by side for the
-rule-based path (facts only, no model), NEX's local default model, and the configured endpoint when
-``NEX_LLM_BASE_URL`` is set, with latency p50/p95 per answer. The last line is one JSON object.
+rule-based path (facts and metric queries read without a model), NEX's local default model, and
+the configured endpoint when
+``NEX_LLM_BASE_URL`` is set, with latency p50/p95 per answer, and for each half of the set (``dev``,
+which the platform may be tuned on, and ``held_out``, which it may not). The last line is one JSON
+object.
 
     .venv/bin/python benchmarks/text_to_sql.py [--home PATH_TO_A_BUILT_NEX_HOME] [--modes rules,local]
 
@@ -114,6 +118,7 @@ def run_mode(mode: str, questions: list[dict]) -> dict:
                 {
                     "id": q["id"],
                     "kind": q.get("kind", ""),
+                    "half": q.get("half", ""),
                     "source": found.source,
                     "strict": strict,
                     "correct": lenient,
@@ -139,6 +144,19 @@ def run_mode(mode: str, questions: list[dict]) -> dict:
         "answered": sum(r["source"] != "none" for r in results),
         "p50_s": round(statistics.median(times), 2),
         "p95_s": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2),
+        "by_half": {
+            half: {
+                "accuracy": round(
+                    sum(r["correct"] for r in results if r["half"] == half)
+                    / max(1, sum(1 for r in results if r["half"] == half)),
+                    3,
+                ),
+                "questions": sum(1 for r in results if r["half"] == half),
+                "p95_s": _p95([r["s"] for r in results if r["half"] == half]),
+            }
+            for half in sorted({r["half"] for r in results})
+        },
+        "by_source": dict(Counter(r["source"] for r in results)),
         "by_kind": {
             kind: f"{sum(r['correct'] for r in results if r['kind'] == kind)}/"
             f"{sum(1 for r in results if r['kind'] == kind)}"
@@ -146,6 +164,11 @@ def run_mode(mode: str, questions: list[dict]) -> dict:
         },
         "results": results,
     }
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times) or [0.0]
+    return round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2)
 
 
 def build_home() -> Path:
@@ -200,6 +223,7 @@ def main() -> None:
             f"{r['mode']:<10} {r['execution_accuracy']:>9.1%} {r['strict_accuracy']:>7.1%} "
             f"{r['answered']:>4}/{r['questions']:<4} {r['p50_s']:>7.1f} {r['p95_s']:>7.1f}  {r['by_kind']}"
         )
+        print(f"{'':<10} halves: {r['by_half']}  answered by: {r['by_source']}")
     print(json.dumps([{k: v for k, v in r.items() if k != "results"} for r in reports]))
 
 

@@ -154,13 +154,18 @@ def ask(
                 conversation_id,
                 "assistant",
                 answer.text,
-                tool_input={"sql": found.sql, "source": found.source, "errors": found.errors},
+                tool_input={
+                    "sql": found.sql,
+                    "source": found.source,
+                    "errors": found.errors,
+                    "metric_query": found.metric_query,
+                },
                 model=model if found.source == "model" else None,
             )
             if not answer.fallback:  # a fallback answer is printed whole by the caller
                 on_text(answer.text)
         elif model is None:
-            answer = _without_model(ctx, entries)
+            answer = _without_model(ctx, entries, found.closest if found is not None else [])
             conversations.add(store, conversation_id, "assistant", answer.text)
         else:
             answer = _tool_loop(
@@ -197,7 +202,12 @@ def _from_query(found: text_to_sql.SqlResult, model: str | None) -> Answer:
         )
         text = f"{head}:\n\n{markdown.table(found.columns, shown)}{more}"
     else:
-        text = "No query that answers this could be written and run: " + "; ".join(found.errors[-2:])
+        text = (
+            CANNOT
+            + _closest(found.closest)
+            + "\nNo query could be written and run: "
+            + "; ".join(found.errors[-2:])
+        )
     query = {"sql": found.sql, "error": None if found.answered else (found.errors[-1:] or [None])[0]}
     if found.answered:
         query |= {
@@ -217,9 +227,16 @@ def _from_query(found: text_to_sql.SqlResult, model: str | None) -> Answer:
     )
 
 
-def _without_model(ctx: ToolContext, entries: list[Entry]) -> Answer:
+CANNOT = "I cannot answer that from these tables."
+
+
+def _closest(metrics: list[str]) -> str:
+    return f" The closest metrics: {', '.join(metrics[:5])} (`nex metrics list`)." if metrics else ""
+
+
+def _without_model(ctx: ToolContext, entries: list[Entry], closest: list[str] = ()) -> Answer:
     query = starting_query(ctx, entries)
-    lines = [f"{_no_model_reason()}, so here is where to start."]
+    lines = [CANNOT + _closest(list(closest)), f"{_no_model_reason()}, so here is where to start."]
     if entries:
         lines.append("\nMost relevant tables and columns:")
         lines += [

@@ -28,6 +28,9 @@ class TextToSqlSettings(_Strict):
     strategy: Literal["auto", "sql", "tools"] = "auto"
     tables: int = Field(5, ge=1, le=30)  # tables in the prompt, the ones the question is most about
     max_repairs: int = Field(2, ge=0, le=5)  # a failed query goes back to the model with its error
+    # Whether a model, where one is configured, chooses the metric and group-by of a metric query
+    # (else the reading of the question without a model decides alone).
+    metric_model: bool = True
 
 
 class FactSettings(_Strict):

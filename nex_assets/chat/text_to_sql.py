@@ -41,17 +41,20 @@ class SqlResult:
     sql: str | None = None
     columns: list[str] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
-    source: str = "none"  # fact | model | none
+    source: str = "none"  # fact | metric | model | none
     fact: str | None = None
     says: str = ""
     attempts: int = 0
     errors: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    # The metric query that answered, or the metrics closest to a question none fitted.
+    metric_query: dict | None = None
+    closest: list[str] = field(default_factory=list)
 
     @property
     def answered(self) -> bool:
-        return self.source in ("fact", "model")
+        return self.source in ("fact", "metric", "model")
 
 
 def catalogue(ctx: ToolContext) -> list[logic.Table]:
@@ -139,7 +142,10 @@ def answer(
     limit: int = 50,
     known_recipes: list | None = None,
 ) -> SqlResult:
-    """The question answered by a computed fact, else by the model's query (with repairs), else not."""
+    """The question answered by a computed fact, else through a metric of the semantic layer, else
+    by the model's query (with repairs), else not."""
+    from nex_assets.chat import metric_query
+
     started = time.perf_counter()
     settings = ctx.settings.text_to_sql
     result = SqlResult(question)
@@ -148,6 +154,9 @@ def answer(
         question, facts(ctx, tables, recipes() if known_recipes is None else known_recipes)
     )
     model = client is not None and client.configured
+    if fact is None and metric_query.answer(ctx, result, client if model else None, limit):
+        result.elapsed_s = time.perf_counter() - started
+        return result
     if fact is not None and not model:
         # No model: the fact is the answer, cut to what a "which ... most" question asks for.
         try:

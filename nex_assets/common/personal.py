@@ -364,13 +364,23 @@ class DateFacts:
     gap_cv: float = 1.0
 
 
-def birth_dates(column: str, facts: DateFacts, today: dt.date) -> Finding | None:
+# Kinds that make a table one about people, so that a date spread like birthdays is taken for one.
+PERSON_KINDS = frozenset({"name", "email", "phone", "national_id", "address"})
+
+
+def birth_dates(
+    column: str, facts: DateFacts, today: dt.date, *, about_people: bool = True
+) -> Finding | None:
     """Dates of birth: named so, or by shape: days spread at random over decades of the past, not
-    a series (whose dates are evenly spaced or fall on the first of the month)."""
+    a series (whose dates are evenly spaced or fall on the first of the month). The shape alone
+    counts only in a table ``about_people`` (one holding names, contacts or national ids): the
+    opening dates of shops or the founding dates of firms are spread the same way."""
     if facts.rows == 0 or facts.low is None or facts.high is None:
         return None
     if hinted(column, "birth_date"):
         return Finding("birth_date", 1.0, facts.rows, facts.rows)
+    if not about_people:
+        return None
     span = (facts.high - facts.low).days
     if (
         facts.rows >= 20

@@ -64,10 +64,14 @@ def scan(
     text = [(c, t) for c, t in columns if t in TEXT_TYPES]
     if text:
         found |= _scan_text(cur, source, text, thresholds)
+    about_people = any(f.kind in personal.PERSON_KINDS for f in found.values())
     for column, pg_type in columns:
         if pg_type in DATE_TYPES:
             finding = personal.birth_dates(
-                column, _date_facts(cur, source, column, pg_type), today or dt.date.today()
+                column,
+                _date_facts(cur, source, column, pg_type),
+                today or dt.date.today(),
+                about_people=about_people,
             )
             if finding:
                 found[column] = finding

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -52,3 +53,28 @@ def write_catalog(folder: Path, name: str, source: Path, **extra: str) -> Path:
     path = folder / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@contextlib.contextmanager
+def added_project(tmp_path_factory, frames: dict, name: str = "added_project"):
+    """A project of its own whose datasets are the given frames, each written as a CSV file and added
+    with `nex add --no-load` alone; yields (project root, catalog) with the environment pointing at it."""
+    import pytest
+
+    from nex_assets.cli import main
+
+    root = tmp_path_factory.mktemp(name)
+    for folder in ("datasets", "expectations", "landing", "downloads"):
+        (root / folder).mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEX_PROJECT_DIR", str(root))
+        mp.setenv("NEX_DATASETS_DIR", str(root / "datasets"))
+        mp.setenv("NEX_EXPECTATIONS_DIR", str(root / "expectations"))
+        mp.setenv("NEX_DAGSTER_URL", "http://127.0.0.1:9")
+        # The project's own settings (the read-only path's allowlists among them), not the defaults.
+        mp.setenv("NEX_CONFIG_DIR", str(ROOT / "config"))
+        for table, frame in frames.items():
+            path = root / "downloads" / f"{table}.csv"
+            frame.to_csv(path, index=False)
+            assert main(["add", str(path), "--no-load"]) == 0
+        yield root, Catalog(load_catalog(root / "datasets"), project_dir=root, landing_dir=root / "landing")

