@@ -92,9 +92,22 @@ def run_mode(mode: str, questions: list[dict], golds: dict) -> dict:
             found = text_to_sql.answer(ctx, q["question"], client, known_recipes=[])
             elapsed = time.perf_counter() - started
             ok = found.answered and correct(golds[q["id"]], found.rows)
-            results.append({"id": q["id"], "half": q["half"], "source": found.source, "correct": ok,
-                            "s": round(elapsed, 2), "sql": found.sql, "metric_query": found.metric_query})  # fmt: skip
-            print(f"  [{mode}] {q['id']} {'ok ' if ok else 'NO '} {elapsed:5.1f}s {found.source:<6} {q['question'][:70]}", flush=True)  # fmt: skip
+            results.append(
+                {
+                    "id": q["id"],
+                    "half": q["half"],
+                    "source": found.source,
+                    "correct": ok,
+                    "s": round(elapsed, 2),
+                    "sql": found.sql,
+                    "metric_query": found.metric_query,
+                }
+            )
+            mark = "ok " if ok else "NO "
+            print(
+                f"  [{mode}] {q['id']} {mark} {elapsed:5.1f}s {found.source:<6} {q['question'][:70]}",
+                flush=True,
+            )
         if client is not None:
             client.close()
 
@@ -162,9 +175,13 @@ def main() -> None:
         subprocess.run([NEX, "db", "stop"], capture_output=True, env=os.environ, cwd=ROOT)
         shutil.rmtree(work, ignore_errors=True)
     for r in reports:
-        print(f"{r['mode']:<8} all {r['accuracy']:.1%}  dev {r['by_half']['dev']['accuracy']:.1%}  "
-              f"held-out {r['by_half']['held_out']['accuracy']:.1%}  p50 {r['p50_s']} s  p95 {r['p95_s']} s")  # fmt: skip
-    print(json.dumps({"tables_added_s": round(added_s, 1), "reports": [{k: v for k, v in r.items() if k != "results"} for r in reports]}))  # fmt: skip
+        halves = r["by_half"]
+        print(
+            f"{r['mode']:<8} all {r['accuracy']:.1%}  dev {halves['dev']['accuracy']:.1%}  "
+            f"held-out {halves['held_out']['accuracy']:.1%}  p50 {r['p50_s']} s  p95 {r['p95_s']} s"
+        )
+    summary = [{k: v for k, v in r.items() if k != "results"} for r in reports]
+    print(json.dumps({"tables_added_s": round(added_s, 1), "reports": summary}))
 
 
 if __name__ == "__main__":

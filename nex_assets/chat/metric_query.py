@@ -6,7 +6,6 @@ SQL runs through the read-only path as the reader role, like every other query."
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -26,13 +25,23 @@ from nex_assets.semantic.logic.spec import SemanticError
 
 
 def layer_of(ctx: ToolContext) -> tuple[Layer, list[tuple[str, str, str]]]:
+    """The layer as this context may ask it: models of the catalog's datasets (a dataset removed from
+    the catalog keeps no metrics) and of predictions tables, whose tables the reader can read."""
     conn = ctx.platform()
     try:
         layer = store.load_layer(conn, env.project_dir(), nex_settings.load(SemanticSettings), Problems())
         values = store.values(conn)
     finally:
         conn.rollback()
-    return layer, values
+    readable = ctx.tables().schemas_by_table
+    kept = {
+        name
+        for name, model in layer.models.items()
+        if model.node_relation.schema_name in readable.get(model.node_relation.alias, ())
+        and (model.node_relation.schema_name != "raw" or not ctx.datasets or name in ctx.datasets)
+    }
+    layer = store.restricted(layer, kept)
+    return layer, [v for v in values if v[0] in kept]
 
 
 def catalogue_text(layer: Layer) -> str:
@@ -61,17 +70,13 @@ def choice_schema(layer: Layer, metrics: list[str], dimensions: list[str]) -> ty
     )
 
 
-def model_choice(
-    client, layer: Layer, question: str, draft: MetricQuery | None, closest: list[str]
-) -> MetricQuery | None:
-    """The model picks metric, group-by and order from the layer's names; filters and the time window
-    come from the reading (literal values matched to the index, dates read from the words)."""
+def model_choice(client, layer: Layer, reading, closest: list[str]) -> MetricQuery | None:
+    """The model picks metric, group-by and order from the layer's names under a schema whose enums
+    are those names; the filters and the time window are the ones read from the words (literal
+    values matched to the index, dates), rebuilt around the metric it chose."""
     dims = sorted(f"{m}__{d.name}" for m in layer.models for d in layer.models[m].dimensions)
     schema = choice_schema(layer, sorted(layer.metrics), dims)
-    hint = ""
-    if draft is not None:
-        read = json.dumps(draft.model_dump(mode="json", exclude_defaults=True))
-        hint = f"\nA reading of the question suggests: {read}"
+    hint = f"\nMetrics whose words the question uses: {', '.join(closest[:5])}" if closest else ""
     prompt = [
         {
             "role": "system",
@@ -79,17 +84,19 @@ def model_choice(
             "optionally one dimension to group by, an order and a row limit (0 for no limit). "
             "Choose names only from the lists.\n\n" + catalogue_text(layer),
         },
-        {"role": "user", "content": f"Question: {question}{hint}"},
+        {"role": "user", "content": f"Question: {reading.question}{hint}"},
     ]
     parsed, _info = client.complete_json(prompt, schema, purpose="metric_query")
     if parsed is None:
         return None
-    base = draft or MetricQuery(metrics=[parsed.metric])
-    query = base.model_copy(update={"metrics": [parsed.metric]})
+    query, _closest = understand.choose(layer, reading, metric=parsed.metric)
+    if query is None:
+        return None
     if parsed.group_by != "none":
         query.group_by = [parsed.group_by]
     if parsed.order != "none" and query.group_by:
         query.order_by = [OrderBy(field=parsed.metric, descending=parsed.order == "highest first")]
+        query.show = "group_by" if reading.names_only else "all"
     if parsed.limit:
         query.limit = parsed.limit
     return query
@@ -108,10 +115,24 @@ def answer(ctx: ToolContext, result, client=None, limit: int = 50) -> bool:
     reading = understand.read(result.question, layer, values)
     query, closest = understand.choose(layer, reading)
     result.closest = closest
+    mode = ctx.settings.text_to_sql.metric_model
+    if client is not None and getattr(client, "configured", False) and not reading.unsupported:
+        # The model chooses where the words leave a doubt: no metric fits them, or two fit alike.
+        unsure = query is None or reading.margin < ctx.settings.text_to_sql.metric_margin
+        if mode == "always" or (mode == "unsure" and unsure):
+            chosen = model_choice(client, layer, reading, closest)
+            if chosen is not None:
+                result.metric_chosen_by = "model"
+                query = chosen
     if query is None:
         return False
-    if client is not None and getattr(client, "configured", False) and ctx.settings.text_to_sql.metric_model:
-        query = model_choice(client, layer, result.question, query, closest) or query
+    return execute(ctx, result, layer, query, limit)
+
+
+def execute(
+    ctx: ToolContext, result, layer: Layer, query: MetricQuery, limit: int, source: str = "metric"
+) -> bool:
+    """Compiles and runs the query through the read-only path; False, with the reason, when it fails."""
     try:
         compiled = compile_query(layer, query)
         out = tools.run_query(ctx, compiled.sql, limit)
@@ -120,7 +141,48 @@ def answer(ctx: ToolContext, result, client=None, limit: int = 50) -> bool:
         return False
     result.sql, result.columns, result.rows = out["sql"], out["columns"], out["rows"]
     result.tables = out.get("tables", [])
-    result.source = "metric"
+    result.source = source
     result.metric_query = query.model_dump(mode="json", exclude_defaults=True)
     result.says = "from the metric " + ", ".join(layer.metrics[m].label or m for m in query.metrics)
+    return True
+
+
+def from_example(ctx: ToolContext, result, limit: int) -> bool:
+    """A verified example worded like the question answers it: its metric query (compiled against the
+    layer as it is now) or its SQL, run anew through the read-only path."""
+    from pydantic import ValidationError
+
+    from nex_assets.chat import examples
+
+    conn = ctx.platform()
+    try:
+        found = examples.nearest(conn, result.question, ctx.settings.text_to_sql.example_similarity)
+    except Exception:  # the examples table is not there yet (an older database): nothing to reuse
+        conn.rollback()
+        return False
+    finally:
+        if not conn.closed:
+            conn.rollback()
+    if found is None:
+        return False
+    result.example = found["id"]
+    if found["metric_query"]:
+        try:
+            query = MetricQuery.model_validate(found["metric_query"])
+        except ValidationError as exc:
+            result.errors.append(f"example {found['id']}: {exc.errors()[0]['msg']}")
+            return False
+        layer, _values = layer_of(ctx)
+        return execute(ctx, result, layer, query, limit, source="example")
+    try:
+        out = tools.run_query(ctx, found["sql"], limit)
+    except (tools.ToolError, QueryFailed) as exc:
+        result.errors.append(f"example {found['id']}: {exc}")
+        return False
+    result.sql, result.columns, result.rows = out["sql"], out["columns"], out["rows"]
+    result.tables, result.source, result.says = (
+        out.get("tables", []),
+        "example",
+        "as a verified example answered",
+    )
     return True

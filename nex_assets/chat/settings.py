@@ -28,9 +28,16 @@ class TextToSqlSettings(_Strict):
     strategy: Literal["auto", "sql", "tools"] = "auto"
     tables: int = Field(5, ge=1, le=30)  # tables in the prompt, the ones the question is most about
     max_repairs: int = Field(2, ge=0, le=5)  # a failed query goes back to the model with its error
-    # Whether a model, where one is configured, chooses the metric and group-by of a metric query
-    # (else the reading of the question without a model decides alone).
-    metric_model: bool = True
+    # When a model, where one is configured, chooses the metric and group-by of a metric query:
+    # always, only when the words leave a doubt (no metric fits them, or the best two score within
+    # metric_margin of each other), or never (the reading without a model decides alone).
+    metric_model: Literal["always", "unsure", "never"] = "unsure"
+    # Whether a question is tried as a metric query before the model writes SQL.
+    metric_queries: bool = True
+    metric_margin: float = Field(1.0, ge=0)
+    # How alike a question must be to a verified example's (shared words over all words) for the
+    # example's query to answer it.
+    example_similarity: float = Field(0.8, gt=0, le=1)
 
 
 class FactSettings(_Strict):

@@ -41,7 +41,7 @@ class SqlResult:
     sql: str | None = None
     columns: list[str] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
-    source: str = "none"  # fact | metric | model | none
+    source: str = "none"  # example | fact | metric | model | none
     fact: str | None = None
     says: str = ""
     attempts: int = 0
@@ -51,10 +51,12 @@ class SqlResult:
     # The metric query that answered, or the metrics closest to a question none fitted.
     metric_query: dict | None = None
     closest: list[str] = field(default_factory=list)
+    example: int | None = None  # the verified example that answered
+    metric_chosen_by: str = "words"  # words | model: who chose the metric of a metric query
 
     @property
     def answered(self) -> bool:
-        return self.source in ("fact", "metric", "model")
+        return self.source in ("example", "fact", "metric", "model")
 
 
 def catalogue(ctx: ToolContext) -> list[logic.Table]:
@@ -154,16 +156,19 @@ def answer(
         question, facts(ctx, tables, recipes() if known_recipes is None else known_recipes)
     )
     model = client is not None and client.configured
-    if fact is None and metric_query.answer(ctx, result, client if model else None, limit):
+    if metric_query.from_example(ctx, result, limit):
         result.elapsed_s = time.perf_counter() - started
         return result
     if fact is not None and not model:
-        # No model: the fact is the answer, cut to what a "which ... most" question asks for.
-        try:
-            _run(ctx, result, logic.ranked(question, fact.sql), limit)
-            result.source, result.fact, result.says = "fact", fact.name, fact.says
-        except (tools.ToolError, QueryFailed) as exc:  # its table is not built yet
-            result.errors.append(f"fact {fact.name}: {exc}")
+        # No model: a computed fact the question asks for is the answer, before any metric.
+        _fact(ctx, result, fact, limit)
+        if result.answered:
+            result.elapsed_s = time.perf_counter() - started
+            return result
+    tried = (fact is None or not model) and settings.metric_queries
+    if tried and metric_query.answer(ctx, result, client if model else None, limit):
+        result.elapsed_s = time.perf_counter() - started
+        return result
     if not model:
         result.elapsed_s = time.perf_counter() - started
         return result
@@ -194,5 +199,16 @@ def answer(
             result.errors.append(error)
             result.sql = previous
             linked = logic.refocus(error, previous, linked)
+    if not result.answered and fact is not None:
+        _fact(ctx, result, fact, limit)  # the model failed: the computed fact is the answer
     result.elapsed_s = time.perf_counter() - started
     return result
+
+
+def _fact(ctx: ToolContext, result: SqlResult, fact: logic.Fact, limit: int) -> None:
+    """The fact as the answer, cut to what a "which ... most" question asks for."""
+    try:
+        _run(ctx, result, logic.ranked(result.question, fact.sql), limit)
+        result.source, result.fact, result.says = "fact", fact.name, fact.says
+    except (tools.ToolError, QueryFailed) as exc:  # its table is not built yet
+        result.errors.append(f"fact {fact.name}: {exc}")

@@ -296,6 +296,64 @@ def run_query(ctx: ToolContext, query: str, limit: int | None = None) -> dict:
     return result.as_dict()
 
 
+def list_metrics(ctx: ToolContext, dataset: str | None = None) -> dict:
+    """The semantic layer's metrics and the dimensions each can be grouped or filtered by."""
+    from nex_assets.chat.metric_query import layer_of
+
+    layer, _values = layer_of(ctx)
+    metrics = []
+    for name in sorted(layer.metrics):
+        model = layer.model_of(name)
+        if dataset and model.name != dataset:
+            continue
+        metric = layer.metrics[name]
+        metrics.append(
+            {"metric": name, "label": metric.label, "meaning": metric.description, "table": model.name}
+        )
+    tables = {m["table"] for m in metrics}
+    dimensions = {
+        f"{name}__{d.name}": d.grain or "categorical"
+        for start in sorted(tables)
+        for name in layer.reachable(start)
+        for d in layer.models[name].dimensions
+    }
+    return {"metrics": metrics, "dimensions": dimensions}
+
+
+def query_metrics(ctx: ToolContext, **query) -> dict:
+    """One metric query compiled to SQL and run through the read-only path."""
+    from pydantic import ValidationError
+
+    from nex_assets.chat.metric_query import layer_of
+    from nex_assets.common.yaml_files import validation_problems
+    from nex_assets.semantic.logic.query import MetricQuery, compile_query
+    from nex_assets.semantic.logic.spec import SemanticError
+
+    try:
+        parsed = MetricQuery.model_validate(query)
+        layer, _values = layer_of(ctx)
+        compiled = compile_query(layer, parsed)
+    except ValidationError as exc:
+        raise ToolError(f"not a metric query: {validation_problems(exc)}") from exc
+    except SemanticError as exc:
+        raise ToolError(str(exc)) from exc
+    return run_query(ctx, compiled.sql, query.get("limit")) | {
+        "metric_query": parsed.model_dump(mode="json", exclude_defaults=True)
+    }
+
+
+def _metric_query_schema() -> dict:
+    from nex_assets.semantic.logic.query import MetricQuery
+
+    schema = MetricQuery.model_json_schema()
+    return {
+        "type": "object",
+        "properties": schema["properties"],
+        "required": ["metrics"],
+        "$defs": schema.get("$defs", {}),
+    }
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str
@@ -358,6 +416,22 @@ TOOLS: dict[str, Tool] = {
             "values.",
             _params({"table": _TABLE}, ("table",)),
             profile_table,
+        ),
+        Tool(
+            "list_metrics",
+            "The defined metrics (what people ask for: totals, averages, rates, counts) with their meanings, "
+            "and the dimensions (<table>__<column>, time ones by grain) they can be grouped or filtered by.",
+            _params({"dataset": {"type": "string", "description": "only the metrics of this dataset"}}),
+            list_metrics,
+        ),
+        Tool(
+            "query_metrics",
+            "Answers with defined metrics instead of SQL: metrics, group_by dimensions (add __month etc. to "
+            "a time one, metric_time for the metric's own time), where filters on dimension values, a "
+            "time_range or the latest periods, order_by, limit. Prefer it to run_query when a metric fits; "
+            "the SQL it compiles runs through the same read-only checks.",
+            _metric_query_schema(),
+            query_metrics,
         ),
         Tool(
             "run_query",

@@ -43,7 +43,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     from nex_assets.llm.settings import LLMSettings
 
     instance.prepare()
-    steps = ("raw", "profile", "quality", "dictionary", "embeddings")
+    # Its semantic model too: the new table's drafted metrics answer questions from this run on.
+    steps = ("raw", "profile", "quality", "dictionary", "embeddings", "semantic_model")
     selection = " or ".join(f"key:{added.name}/{step}" for step in steps)
     # The new dataset's dictionary is written by the local model when one is installed (its entries
     # then wait as `suggested` for `nex dictionary review`); the server it starts is stopped after.

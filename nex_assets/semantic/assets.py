@@ -6,7 +6,7 @@ import dagster as dg
 
 from nex_assets.common import markdown
 from nex_assets.core import settings as nex_settings
-from nex_assets.core.dagster import dataset_asset
+from nex_assets.core.dagster import dataset_asset, versioned
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.datasets.assets import profile_key
 from nex_assets.datasets.logic.catalog import Dataset
@@ -74,3 +74,42 @@ def semantic_asset(ds: Dataset, catalog) -> dg.AssetsDefinition:
         )
 
     return _semantic_model
+
+
+def predictions_semantic_asset(recipe, catalog) -> dg.AssetsDefinition:
+    """``<dataset>/<recipe>/semantic_model``: the semantic model of the recipe's predictions table."""
+    from nex_assets.ml.assets import predictions_key
+
+    keys = {d.primary_key[0]: d.name for d in catalog.datasets if len(d.primary_key) == 1}
+    settings = nex_settings.load(SemanticSettings)
+
+    @dg.asset(
+        key=dg.AssetKey([recipe.dataset, recipe.name, "semantic_model"]),
+        deps=[predictions_key(recipe)],
+        group_name=recipe.name,
+        tags={"nex/recipe": recipe.name, "nex/family": recipe.family},
+        kinds={"postgres"},
+        code_version=versioned("1", recipe.version, settings.model_dump(mode="json"), sorted(keys.items())),
+        description=f"{recipe.name}: semantic model of `predictions.{recipe.predictions_table}`, so that "
+        "what the model computed is asked about like any table, joined to the datasets by its keys.",
+    )
+    def _predictions_semantic_model(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        from nex_assets.semantic import predictions, store
+        from nex_assets.semantic.logic.draft import draft
+
+        with warehouse.connect(autocommit=True) as conn:
+            facts = predictions.table_facts(
+                conn, recipe, f"predictions of the {recipe.family} recipe {recipe.name}"
+            )
+            if facts is None:
+                raise dg.Failure(f"predictions.{recipe.predictions_table} does not exist yet")
+            part = draft(facts, keys)
+            with conn.transaction():
+                store.save_draft(conn, facts.dataset, recipe.version, part)
+                indexed = store.index_values(conn, part, facts, settings)
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(store.body_hash(part)),
+            metadata={"metrics": len(part.metrics), "indexed_values": indexed},
+        )
+
+    return _predictions_semantic_model

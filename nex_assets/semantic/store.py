@@ -20,7 +20,7 @@ from nex_assets.dictionary.store import latest_profiles
 from nex_assets.semantic.logic.draft import ColumnFacts, TableFacts
 from nex_assets.semantic.logic.layer import Layer
 from nex_assets.semantic.logic.settings import SemanticSettings
-from nex_assets.semantic.logic.spec import LayerFile, SemanticError
+from nex_assets.semantic.logic.spec import Entity, LayerFile, SemanticError
 
 # The smallest gap between two distinct values of a time column says its grain (in days).
 _GRAIN_DAYS = (("year", 365), ("quarter", 90), ("month", 28), ("week", 7), ("day", 0))
@@ -64,7 +64,7 @@ def table_facts(conn: psycopg.Connection, ds, schema: str = "raw") -> TableFacts
             )
         )
     times = [c for c in columns if c.semantic == "period" and not c.personal]
-    grains = tuple((c.name, _grain(conn, schema, ds.name, c.name)) for c in times)
+    grains = tuple((c.name, grain(conn, schema, ds.name, c.name)) for c in times)
     time_column = max(times, key=lambda c: c.distinct).name if times else None
     return TableFacts(
         ds.name,
@@ -78,7 +78,7 @@ def table_facts(conn: psycopg.Connection, ds, schema: str = "raw") -> TableFacts
     )
 
 
-def _grain(conn: psycopg.Connection, schema: str, table: str, column: str) -> str:
+def grain(conn: psycopg.Connection, schema: str, table: str, column: str) -> str:
     col = sql.Identifier(column)
     try:
         gap = conn.execute(
@@ -185,9 +185,45 @@ def load_layer(
         except ValidationError as exc:  # a draft of an older NEX: redrafted at the next run
             problems.add("semantic", f"draft of {dataset}", validation_problems(exc))
     layer = Layer.of(parts)
+    link_drafts(layer)
     for problem in layer.problems():
         problems.add("semantic", "layer", problem)
     return layer
+
+
+def restricted(layer: Layer, names: set[str]) -> Layer:
+    """The layer with only these models and the metrics on them."""
+    out = Layer(
+        models={n: m for n, m in layer.models.items() if n in names},
+        origin={n: o for n, o in layer.origin.items() if n in names},
+    )
+    for name, metric in layer.metrics.items():
+        try:
+            owner = layer.model_of(name).name
+        except SemanticError:
+            continue
+        if owner in names:
+            out.metrics[name] = metric
+    return out
+
+
+def link_drafts(layer: Layer) -> None:
+    """A drafted model's dimension named like another model's one-column key joins to it, whichever
+    of the two was added first (a draft only knows the keys there were when it was made)."""
+    keys = {m.primary().name: m.name for m in layer.models.values() if m.primary() is not None}
+    for name, model in layer.models.items():
+        if layer.origin.get(name) != "draft":
+            continue
+        known = {e.name for e in model.entities}
+        for dim in model.dimensions:
+            if dim.name in keys and keys[dim.name] != name and dim.name not in known:
+                model.entities.append(
+                    Entity(
+                        name=dim.name,
+                        type="foreign",
+                        description=f"the row of {keys[dim.name]} it belongs to",
+                    )
+                )
 
 
 def values(conn: psycopg.Connection) -> list[tuple[str, str, str]]:

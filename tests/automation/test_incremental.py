@@ -90,6 +90,7 @@ def test_only_what_changed_runs_and_schedules_request_only_stale_assets(
         model,
         evaluation,
         f"{world.group}/{world.recipe}/predictions",
+        f"{world.group}/{world.recipe}/semantic_model",
         drift,
     }
     weekly = _selected(_tick(defs, dagster_instance, "weekly_retrain"))

@@ -41,3 +41,14 @@ def loaded_world(small_world, tmp_path_factory, dagster_instance, database):
 def tools_ctx(loaded_world, database):
     with ToolContext.open(database, loaded_world.datasets) as ctx:
         yield ctx
+
+
+@pytest.fixture(autouse=True)
+def _sql_paths_only(monkeypatch):
+    """These tests are about the fact, SQL and tool paths (the metric path has tests/semantic): other
+    tests of the session may have drafted semantic models of the same datasets, which would answer
+    first."""
+    from nex_assets.chat.settings import ChatSettings
+    from nex_assets.core import settings
+
+    monkeypatch.setattr(settings.load(ChatSettings).text_to_sql, "metric_queries", False)

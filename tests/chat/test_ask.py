@@ -51,7 +51,7 @@ def test_answer_streams_and_cites_the_sql_and_entries(tools_ctx, client, llm_env
     assert "raw.retail_sales" in query["sql"] and query["row_count"] == 2 and query["error"] is None
     assert "retail_sales.units_sold" in {e.ref for e in answer.cited}
     first, second, third = llm_env.chat_requests
-    assert first["stream"] is True and len(first["tools"]) == 7
+    assert first["stream"] is True and len(first["tools"]) == 9
     assert "[retail_sales" in json.dumps(first["messages"])  # retrieval went into the prompt
     assert first["messages"][-1] == {"role": "user", "content": QUESTION}
     rows = json.loads(tool_messages(third)[-1]["content"])["rows"]
@@ -163,8 +163,10 @@ def test_without_a_model_it_shows_entries_and_a_starting_query(tools_ctx, monkey
     for var in ("NEX_LLM_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     unconfigured = LLMResource().client(database)
-    answer = ask(tools_ctx, "units sold per store and week", client=unconfigured)
+    # No metric fits these words: the most relevant entries and a query to start from.
+    answer = ask(tools_ctx, "what should I look at first?", client=unconfigured)
     assert answer.fallback and answer.entries and answer.starting_query
+    assert answer.text.startswith("I cannot answer that from these tables.")
     assert "No LLM is configured" in answer.text and answer.starting_query in answer.text
     from nex_assets.chat import tools
 

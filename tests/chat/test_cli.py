@@ -47,8 +47,10 @@ def test_ask_prints_the_answer_sql_and_entries(loaded_world, llm_env, capsys):
 def test_ask_without_a_model_helps_anyway(loaded_world, monkeypatch, capsys):
     for var in ("NEX_LLM_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(var, raising=False)
-    assert main(["ask", "weekly units sold by store"]) == 0
+    # A question no metric fits: the closest entries and a query to start from.
+    assert main(["ask", "what should I look at first in weekly sales?"]) == 0
     out = capsys.readouterr().out
+    assert "I cannot answer that from these tables." in out
     assert "No LLM is configured" in out and "A starting query" in out and "raw.retail_sales" in out
 
 

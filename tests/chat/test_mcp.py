@@ -39,6 +39,8 @@ def test_tools_list_and_call_over_stdio(loaded_world):
         "get_table_info",
         "sample_rows",
         "profile_table",
+        "list_metrics",
+        "query_metrics",
         "run_query",
     }
     run_query = next(t for t in listed.tools if t.name == "run_query")

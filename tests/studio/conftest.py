@@ -18,7 +18,16 @@ from nex_assets.core import db as nexdb
 from tests.core.helpers import project_copy, sample_world_catalog, with_resources
 from tests.llm_server import TEST_MODEL, LLMServer, serve
 
-STEPS = {"raw", "profile", "quality", "dictionary", "embeddings", "insights", "knowledge_gaps"}
+STEPS = {
+    "raw",
+    "profile",
+    "quality",
+    "dictionary",
+    "embeddings",
+    "insights",
+    "knowledge_gaps",
+    "semantic_model",
+}
 RECIPE = ("nex_retail", "price_elasticity")  # a model whose drift report the links test opens
 
 
@@ -86,7 +95,12 @@ def studio_world(small_world, tmp_path_factory, dagster_instance, database, stud
             or k.path[0] == "warehouse"
             or tuple(k.path[:2]) == RECIPE
         ]
-        keys = [k for k in keys if k.path[-1] != "predictions"]
+        # No predictions (nor their semantic model, which reads them) in this world.
+        keys = [
+            k
+            for k in keys
+            if k.path[-1] != "predictions" and not (len(k.path) == 3 and k.path[-1] == "semantic_model")
+        ]
         job = dg.define_asset_job("studio_world", selection=dg.AssetSelection.assets(*keys).without_checks())
         defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
         result = defs.get_job_def("studio_world").execute_in_process(instance=dagster_instance)

@@ -76,6 +76,29 @@ def test_ask_shows_the_sql_the_table_and_a_chart(studio, studio_llm_env, browser
     result = _wait(browser).until(EC.presence_of_element_located((By.ID, "query-result")))
     assert "row" in result.text and result.find_elements(By.CSS_SELECTOR, "svg.chart-line")
     _shot(browser, screenshots, "query")
+    # The answer is marked right: a suggested example, with the query that ran, for review.
+    browser.get(f"{studio}/ask/{cid}")
+    button = browser.find_element(By.ID, "mark-right")
+    button.click()
+    _wait(browser).until(EC.staleness_of(button))  # the form posted and the page came back
+    with nexdb.connect(database) as conn:
+        marked = conn.execute(
+            "select status, sql from nex.verified_examples where conversation_id = %s", (cid,)
+        ).fetchall()
+    assert len(marked) == 1 and marked[0][0] == "suggested" and "group by week_start" in marked[0][1].lower()
+
+
+def test_metrics_are_listed_with_questions_to_ask(studio, browser, screenshots):
+    browser.get(f"{studio}/explore")
+    browser.find_element(By.ID, "metrics-link").click()
+    table = _wait(browser).until(EC.presence_of_element_located((By.ID, "metrics")))
+    assert "retail_sales_revenue_total" in table.text and "draft" in table.text
+    _shot(browser, screenshots, "metrics")
+    question = browser.find_elements(By.CSS_SELECTOR, "a.suggested-question")[0]
+    text = question.text
+    question.click()
+    box = _wait(browser).until(EC.presence_of_element_located((By.ID, "question")))
+    assert box.get_attribute("value") == text  # the suggested question arrives filled in, to ask or edit
 
 
 def test_the_query_editor_refuses_a_change(studio, browser):

@@ -178,3 +178,18 @@ create table if not exists nex.chat_messages (
     model           text
 );
 create index if not exists chat_messages_conversation on nex.chat_messages (conversation_id, id);
+
+-- Answers people marked right or wrong. A right one is a suggested example until a person reviews
+-- it; a verified example answers the same question again (its metric query or SQL, run anew).
+create table if not exists nex.verified_examples (
+    id              bigserial   primary key,
+    question        text        not null,
+    metric_query    jsonb,
+    sql             text,
+    status          text        not null check (status in ('suggested', 'verified', 'wrong', 'rejected')),
+    conversation_id uuid,
+    marked_by       text        not null,
+    marked_at       timestamptz not null default now(),
+    reviewed_by     text,
+    reviewed_at     timestamptz
+);

@@ -37,6 +37,8 @@ NEVER_DIMENSION = frozenset({"free_text", "personal"})
 PER_UNIT = re.compile(
     r"(^|_)(price|rate|ratio|pct|percent|per|avg|average|mean|median|cost_per|unit_cost)($|_)"
 )
+# A model's scores, probabilities and elasticities are averaged, never summed.
+SCORE = re.compile(r"(^|_)(score|probability|elasticity|ci|low|high|rank|confidence)($|_)")
 # Parts of a date or a clock are labels, whatever numbers they hold: never summed or averaged.
 CALENDAR = re.compile(r"(^|_)(year|month|day|week|weekday|dow|hour|minute|second|quarter)s?($|_)")
 # Free text that names a row (a product's name) is something answers are given by.
@@ -64,6 +66,9 @@ class TableFacts:
     # The time column (the one forecasts and trends follow), and the grain each time column has.
     time_column: str | None = None
     grains: tuple[tuple[str, str], ...] = ()
+    # What kinds of number are added up: a model's forecasts and expected margins are, though the
+    # profile of a dataset would call them plain measures.
+    summed: frozenset[str] = SUMMED
 
 
 def thing(dataset: str) -> str:
@@ -140,7 +145,7 @@ def draft(table: TableFacts, keys: dict[str, str]) -> LayerFile:
             continue
         words = _words(c.name)
         about = f" ({c.description})" if c.description else ""
-        if c.semantic in SUMMED and not PER_UNIT.search(c.name):
+        if c.semantic in table.summed and not PER_UNIT.search(c.name) and not SCORE.search(c.name):
             add(
                 Measure(name=f"{ds}_{c.name}_sum", agg="sum", expr=c.name),
                 f"{c.name}_total",

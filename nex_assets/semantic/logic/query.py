@@ -77,6 +77,14 @@ def literal(value: Value) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# How a yes/no column says yes, whatever its type: a boolean, 0/1 numbers, or yes/no, y/n, t/f text.
+YES = ("true", "t", "1", "1.0", "yes", "y")
+
+
+def _true(col: str) -> str:
+    return f"lower({col}::text) in ({', '.join(literal(v) for v in YES)})"
+
+
 def _aggregate(measure: Measure, alias: str) -> str:
     col = f"{alias}.{ident(measure.column)}"
     return {
@@ -86,7 +94,7 @@ def _aggregate(measure: Measure, alias: str) -> str:
         "average": f"avg({col})",
         "min": f"min({col})",
         "max": f"max({col})",
-        "sum_boolean": f"sum(case when {col} then 1 else 0 end)",
+        "sum_boolean": f"sum(case when {_true(col)} then 1 else 0 end)",
     }[measure.agg]
 
 
@@ -151,9 +159,12 @@ def compile_query(layer: Layer, query: MetricQuery) -> Compiled:
             if not values:
                 raise SemanticError(f"{f.dimension}: 'in' needs at least one value")
             where.append(f"{target} in ({', '.join(literal(v) for v in values)})")
+        elif isinstance(f.value, list):
+            raise SemanticError(f"{f.dimension}: {f.op} compares with one value, not a list")
+        elif isinstance(f.value, bool) and f.op in ("=", "!="):
+            yes = f.value == (f.op == "=")
+            where.append(_true(target) if yes else f"not {_true(target)}")
         else:
-            if isinstance(f.value, list):
-                raise SemanticError(f"{f.dimension}: {f.op} compares with one value, not a list")
             where.append(f"{target} {f.op} {literal(f.value)}")
     time_dim = base.time_dimension()
     if query.time_range is not None or query.latest is not None:

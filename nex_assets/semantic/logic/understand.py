@@ -101,11 +101,21 @@ def words(text: str) -> list[str]:
     return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))]
 
 
-def same_word(a: str, b: str) -> bool:
+def same_word(a: str, b: str, abbreviations: bool = True) -> bool:
     """One word or two forms of it (accepted / acceptance, promo / promotion): a shared start of at
-    least five letters that is most of the shorter word."""
+    least five letters that is most of the shorter word; or ``a``, a word of a name in the layer,
+    a three-letter abbreviation of ``b``, a word of the question (never the other way: "Mars" in a
+    question is not short for margin)."""
     if a == b:
         return True
+    short, long = a, b
+    if abbreviations and len(short) == 3 and short.isalpha() and short not in STOP and len(long) >= 4:
+        # A column's abbreviation: arr_delay is the arrival delay, dep_time the departure time, and
+        # consonants alone: cty the city, hwy the highway, qty the quantity.
+        if len(long) >= 6 and long.startswith(short):
+            return True
+        if short[0] == long[0] and not set(short[1:]) & set("aeiou") and _subsequence(short, long):
+            return True
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
@@ -114,8 +124,13 @@ def same_word(a: str, b: str) -> bool:
     return n >= 5 and n >= 0.7 * min(len(a), len(b))
 
 
-def overlap(mine: set[str], theirs: set[str]) -> set[str]:
-    return {w for w in mine if any(same_word(w, t) for t in theirs)}
+def _subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(ch in letters for ch in short)
+
+
+def overlap(mine: set[str], theirs: set[str], abbreviations: bool = True) -> set[str]:
+    return {w for w in mine if any(same_word(w, t, abbreviations) for t in theirs)}
 
 
 def _number(text: str) -> int:
@@ -139,6 +154,7 @@ class Reading:
     unsupported: str | None = None
     # Words already read as a value or a condition: they say what to filter, not what to measure.
     consumed: set[str] = field(default_factory=set)
+    margin: float = 0.0
 
 
 def read_time(text: str, reading: Reading) -> None:
@@ -303,10 +319,14 @@ def counts(tokens: list[str], things: set[str]) -> bool:
     """Whether the question counts these things: "how many (of our) stores", "number of weeks"."""
     for i in range(len(tokens) - 1):
         pair = (tokens[i], tokens[i + 1])
-        if pair in (("how", "many"), ("number", "of")) and overlap(set(tokens[i + 2 : i + 6]), things):
+        if pair in (("how", "many"), ("number", "of")) and overlap(
+            set(tokens[i + 2 : i + 6]), things, abbreviations=False
+        ):
             return True
         # "the most flights", "the fewest stores": a ranking by how many.
-        if tokens[i] in ("most", "fewest", "more", "fewer") and overlap(set(tokens[i + 1 : i + 2]), things):
+        if tokens[i] in ("most", "fewest", "more", "fewer") and overlap(
+            set(tokens[i + 1 : i + 2]), things, abbreviations=False
+        ):
             return True
     return False
 
@@ -319,11 +339,14 @@ def score_metric(layer: Layer, metric: Metric, reading: Reading) -> float:
     own, table = metric_words(layer, metric)
     suffix = metric.name.rsplit("_", 1)[-1]
     own -= {"count", "total", "average", "rate", "share", "distinct", "different"}
-    # The table's own word ("flights" of a flights table) says where, not what: a measure named
-    # like its table (a flight number) is not what "total distance flown by flights" asks for.
-    hits = overlap(own, q) - overlap(own, table)
+    hits = overlap(own, q)
     on_table = bool(overlap(table, set(reading.tokens)))
     score = 2.0 * len(hits) + (len(hits) / len(own) if own else 0.0) + (1.0 if on_table else 0.0)
+    if hits and hits <= overlap(own, table):
+        # The table's own word ("flights" of a flights table) says mostly where, not what: a flight
+        # number loses to the distance in "total distance flown by flights", a salary still answers
+        # "average salary" in a table of salaries.
+        score -= 1.5
     counted = counts(reading.tokens, table)
     if suffix == "count":
         return score + 3.0 if counted else 0.0
@@ -339,7 +362,7 @@ def score_metric(layer: Layer, metric: Metric, reading: Reading) -> float:
         else:
             score += 2.5
     elif suffix == "average":
-        score += 1.5 if re.search(r"\baverage|\bmean\b|\btypical\b|\bper\b", text) else -0.5
+        score += 1.5 if re.search(r"\baverage|\bmean\b|\btypical\b", text) else -0.5
     elif suffix == "total":
         score += 1.0 if re.search(r"\btotal|\bsum\b|\bhow much|\bhow many\b|\boverall\b", text) else 0.3
     elif suffix == "rate":
@@ -374,10 +397,12 @@ def find_dimension(layer: Layer, base: SemanticModel, phrase: str) -> str | None
         model = layer.models[name]
         for d in model.dimensions:
             dw = set(words(d.name))
-            hit = overlap(dw, set(want))
-            if not hit:
+            hit = overlap(dw, set(want), abbreviations=False)
+            # An abbreviation ("air" of air_time for "airline") counts for less than a word.
+            loose, weight = (hit, 1.0) if hit else (overlap(dw, set(want)), 0.4)
+            if not loose:
                 continue
-            score = len(hit) + len(hit) / len(dw) - 0.1 * rank
+            score = weight * (len(loose) + len(loose) / len(dw)) - 0.1 * rank
             if score > best_score:
                 best, best_score = (name, d.name), score
         if overlap(_thing(model), set(want[:1])) and 1.2 - 0.1 * rank > best_score:
@@ -397,13 +422,39 @@ def find_dimension(layer: Layer, base: SemanticModel, phrase: str) -> str | None
     return f"{name}__{dim}"
 
 
-def choose(layer: Layer, reading: Reading) -> tuple[MetricQuery | None, list[str]]:
-    """The metric query the reading asks for, or None with the closest metrics' names."""
+YEAR = re.compile(r"(^|_)year$")
+
+
+def _one_year(window: TimeRange | None) -> int | None:
+    if window is None or window.start is None or window.end is None:
+        return None
+    whole = (window.start.month, window.start.day, window.end.month, window.end.day) == (1, 1, 1, 1)
+    return window.start.year if whole and window.end.year == window.start.year + 1 else None
+
+
+def choose(layer: Layer, reading: Reading, metric: str | None = None) -> tuple[MetricQuery | None, list[str]]:
+    """The metric query the reading asks for (around ``metric`` when one is given, e.g. a model's
+    choice), or None with the closest metrics' names. ``reading.margin`` says how far the best
+    metric's score is ahead of the next one's: a small margin is a guess between two."""
     ranked = sorted(((score_metric(layer, m, reading), m.name) for m in layer.metrics.values()), reverse=True)
     closest = [name for s, name in ranked[:5] if s > 0]
-    if reading.unsupported or not ranked or ranked[0][0] < 2.0:
+    if reading.unsupported or not ranked:
+        return None, closest
+    reading.margin = ranked[0][0] - (ranked[1][0] if len(ranked) > 1 else 0.0)
+    chosen = metric is not None
+    if metric is None:
+        metric = ranked[0][1] if ranked[0][0] >= 2.0 else None
+    tables = set().union(*(_thing(m) for m in layer.models.values()))
+    asked_count = re.search(r"\bhow many\b|\bnumber of\b", reading.question.lower())
+    if asked_count and reading.values and not counts(reading.tokens, tables) and not chosen:
+        # "How many cars are made by toyota?": no table is named, so the rows of the table the value
+        # is in are counted, unless the words of a metric were used ("how many units").
+        holder = reading.values[0][0]
+        own = metric_words(layer, layer.metrics[metric])[0] if metric else set()
+        if f"{holder}_count" in layer.metrics and not overlap(own, set(reading.tokens) - reading.consumed):
+            metric = f"{holder}_count"
+    if metric is None:
         return None, closest or [name for _, name in ranked[:5]]
-    metric = ranked[0][1]
     base = layer.model_of(metric)
     reach = layer.reachable(base.name)
     where: list[Filter] = []
@@ -433,7 +484,7 @@ def choose(layer: Layer, reading: Reading) -> tuple[MetricQuery | None, list[str
             where.append(Filter(dimension=ref, op=op, value=number))
     group_by: list[str] = []
     for phrase in reading.each:
-        if overlap(set(words(phrase)[:1]), _thing(base)):
+        if overlap(set(words(phrase)[:1]), _thing(base), abbreviations=False):
             continue  # "flown by flights": the table's own rows, not a group of them
         ref = find_dimension(layer, base, phrase)
         if ref is None or ref in group_by or ref in {f"{base.name}__{c}" for c in own}:
@@ -446,11 +497,20 @@ def choose(layer: Layer, reading: Reading) -> tuple[MetricQuery | None, list[str
         where = [f for f in where if f.value not in listed]
         group_by.append(ref)
         break
+    time_range = reading.time_range
+    year = _one_year(time_range)
+    column = next((d.name for d in base.dimensions if d.type == "categorical" and YEAR.search(d.name)), None)
+    if column is not None and column != "year" and base.defaults.agg_time_dimension:
+        column = None  # a fiscal or model year beside a date: the date says when
+    if year is not None and column is not None:
+        # A table of years says its time in a year column: "in 2008" is that column, not a date range.
+        where.append(Filter(dimension=f"{base.name}__{column}", value=year))
+        time_range = None
     query = MetricQuery(
         metrics=[metric],
         group_by=group_by,
         where=where,
-        time_range=reading.time_range if base.defaults.agg_time_dimension else None,
+        time_range=time_range if base.defaults.agg_time_dimension else None,
         latest=reading.latest if base.defaults.agg_time_dimension else None,
     )
     if group_by and reading.descending is not None:

@@ -75,6 +75,8 @@ def ask_page(request: Request):
         current=current,
         messages=messages,
         personas=_personas(),
+        # A suggested question (Explore > Metrics) arrives filled in, to be asked or edited.
+        asked=request.query_params.get("q", "")[:500],
     )
 
 
@@ -189,6 +191,28 @@ async def delete(request: Request):
     return back("/ask")
 
 
+async def feedback(request: Request):
+    """The conversation's last answer marked right (a suggested example, for review) or wrong."""
+    from nex_assets.chat import examples
+    from nex_assets.studio.web import who
+
+    form = await checked_form(request)
+    cid = request.path_params["cid"]
+    verdict = str(form.get("verdict") or "")
+    if verdict not in ("right", "wrong"):
+        raise Refused("verdict must be right or wrong")
+
+    def work() -> None:
+        with _store(request) as store:
+            examples.mark(store, cid, verdict == "right", who(form))
+
+    try:
+        await run_in_threadpool(work)
+    except examples.ExampleError as exc:
+        raise Refused(str(exc)) from exc
+    return back(f"/ask/{cid}")
+
+
 async def query_page(request: Request):
     sql = request.query_params.get("sql", "")
     result, error = None, None
@@ -209,5 +233,6 @@ routes = [
     Route("/ask/{cid}", ask_page),
     Route("/ask/{cid}/rename", rename, methods=["POST"]),
     Route("/ask/{cid}/delete", delete, methods=["POST"]),
+    Route("/ask/{cid}/feedback", feedback, methods=["POST"]),
     Route("/query", query_page, methods=["GET", "POST"]),
 ]

@@ -73,8 +73,39 @@ def explore_table(request: Request):
     )
 
 
+def explore_metrics(request: Request):
+    """The semantic layer: every metric (drafted or accepted), what it is on, and questions to ask."""
+    from nex_assets.chat.metric_query import layer_of
+    from nex_assets.semantic.logic.suggest import questions
+
+    layer, _values = layer_of(context(request))
+    metrics = []
+    for name in sorted(layer.metrics):
+        metric, model = layer.metrics[name], layer.model_of(name)
+        origin = layer.origin.get(model.name, "")
+        metrics.append(
+            {
+                "name": name,
+                "dataset": model.name,
+                "label": metric.label or "",
+                "description": metric.description,
+                "origin": "draft" if origin == "draft" else "accepted",
+            }
+        )
+    suggested = {name: questions(layer, name) for name in sorted(layer.models)}
+    return page(
+        request,
+        "metrics.html",
+        title="Metrics · NEX Studio",
+        metrics=metrics,
+        suggested=suggested,
+        dimensions={n: [d.name for d in m.dimensions] for n, m in sorted(layer.models.items())},
+    )
+
+
 routes = [
     Route("/explore", explore_home),
+    Route("/explore/metrics", explore_metrics),
     Route("/explore/{schema}", explore_schema),
     Route("/explore/{schema}/{table}", explore_table),
 ]

@@ -205,3 +205,56 @@ def test_a_question_no_metric_fits_gets_no_query_but_the_closest_metrics(layer):
         layer, understand.read("How did takings grow from 2023 to 2024?", layer, VALUES)
     )
     assert query is None  # a comparison of two periods is not a metric query
+
+
+HOSTILE = [
+    "O'Brien",
+    "x'); drop table raw.shop_tills; --",
+    "$$; select pg_sleep(10); $$",
+    "a\\'; select 1; --",
+    "/* comment */ Kent",
+    "Kent\u2019s",
+    "U&'\\0041'",
+    "E'\\x41'",
+    "\n; grant all on raw.shop_tills to public",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_value_compiles_to_one_literal_the_checks_accept(layer, value):
+    """Whatever a question's value holds, the compiled query is one SELECT whose filter compares with
+    exactly that string: nothing in it becomes SQL. (A value the checks refuse to see at all, such as
+    U&'...' escapes anywhere in the text, is refused whole: safe the other way.)"""
+    import sqlglot
+    from sqlglot import exp
+
+    query = MetricQuery(
+        metrics=["shop_tills_count"], where=[{"dimension": "shop_branches__county", "value": value}]
+    )
+    sql = compile_query(layer, query).sql
+    chat = settings.load(ChatSettings)
+    policy = sql_safety.policy_from_settings(
+        ["raw"], chat.function_allowlist, chat.allowed_types, chat.row_limit, chat.max_sql_chars
+    )
+    if "U&'" in value:
+        with pytest.raises(sql_safety.QueryRefused, match="Unicode-escaped"):
+            sql_safety.check(sql, policy)
+        return
+    sql_safety.check(sql, policy)
+    tree = sqlglot.parse_one(sql, read="postgres")
+    literals = [lit.this for lit in tree.find_all(exp.Literal) if lit.is_string]
+    assert literals == [value]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'shop_branches__county"; drop table x; --',
+        "pg_catalog__pg_authid",
+        "shop_branches__county__week",
+        "t0.x",
+    ],
+)
+def test_names_outside_the_layer_are_refused_before_any_sql(layer, name):
+    with pytest.raises(SemanticError):
+        compile_query(layer, MetricQuery(metrics=["shop_tills_count"], group_by=[name]))
