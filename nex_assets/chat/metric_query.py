@@ -12,36 +12,12 @@ from pydantic import BaseModel, Field, create_model
 
 from nex_assets.chat import tools
 from nex_assets.chat.context import ToolContext
+from nex_assets.chat.layer import layer_of
 from nex_assets.chat.readonly import QueryFailed
-from nex_assets.common.problems import Problems
-from nex_assets.core import env
-from nex_assets.core import settings as nex_settings
-from nex_assets.semantic import store
 from nex_assets.semantic.logic import understand
 from nex_assets.semantic.logic.layer import Layer
 from nex_assets.semantic.logic.query import MetricQuery, OrderBy, compile_query
-from nex_assets.semantic.logic.settings import SemanticSettings
 from nex_assets.semantic.logic.spec import SemanticError
-
-
-def layer_of(ctx: ToolContext) -> tuple[Layer, list[tuple[str, str, str]]]:
-    """The layer as this context may ask it: models of the catalog's datasets (a dataset removed from
-    the catalog keeps no metrics) and of predictions tables, whose tables the reader can read."""
-    conn = ctx.platform()
-    try:
-        layer = store.load_layer(conn, env.project_dir(), nex_settings.load(SemanticSettings), Problems())
-        values = store.values(conn)
-    finally:
-        conn.rollback()
-    readable = ctx.tables().schemas_by_table
-    kept = {
-        name
-        for name, model in layer.models.items()
-        if model.node_relation.schema_name in readable.get(model.node_relation.alias, ())
-        and (model.node_relation.schema_name != "raw" or not ctx.datasets or name in ctx.datasets)
-    }
-    layer = store.restricted(layer, kept)
-    return layer, [v for v in values if v[0] in kept]
 
 
 def catalogue_text(layer: Layer) -> str:

@@ -298,7 +298,7 @@ def run_query(ctx: ToolContext, query: str, limit: int | None = None) -> dict:
 
 def list_metrics(ctx: ToolContext, dataset: str | None = None) -> dict:
     """The semantic layer's metrics and the dimensions each can be grouped or filtered by."""
-    from nex_assets.chat.metric_query import layer_of
+    from nex_assets.chat.layer import layer_of
 
     layer, _values = layer_of(ctx)
     metrics = []
@@ -324,7 +324,7 @@ def query_metrics(ctx: ToolContext, **query) -> dict:
     """One metric query compiled to SQL and run through the read-only path."""
     from pydantic import ValidationError
 
-    from nex_assets.chat.metric_query import layer_of
+    from nex_assets.chat.layer import layer_of
     from nex_assets.common.yaml_files import validation_problems
     from nex_assets.semantic.logic.query import MetricQuery, compile_query
     from nex_assets.semantic.logic.spec import SemanticError

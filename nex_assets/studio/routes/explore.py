@@ -75,7 +75,7 @@ def explore_table(request: Request):
 
 def explore_metrics(request: Request):
     """The semantic layer: every metric (drafted or accepted), what it is on, and questions to ask."""
-    from nex_assets.chat.metric_query import layer_of
+    from nex_assets.chat.layer import layer_of
     from nex_assets.semantic.logic.suggest import questions
 
     layer, _values = layer_of(context(request))
