@@ -120,6 +120,7 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
         same = meta.get("reloaded") is not None and meta["reloaded"].value is False
         (reloaded_nothing if same else recomputed).append(mat.asset_key.to_user_string())
     failures = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    skips = _skips(instance, run_id)
     checks = instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
     ).records
@@ -140,6 +141,8 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
         lines.append(f"  dictionary written by: {', '.join(sorted(writers))}{_writer_hint(writers)}")
     if plan and plan.held:
         lines.append(f"  left to their own schedule: {', '.join(sorted(plan.held))}")
+    for key, reason in skips:
+        lines.append(f"  skipped {key}: {reason[:200]}")
     for record in failures:
         event = record.event_log_entry.dagster_event
         error = event.event_specific_data.error
@@ -152,6 +155,23 @@ def summary(instance, run_id: str, plan=None) -> tuple[str, bool]:
         )
     lines.append(f"  in the Dagster UI: {env.dagster_ui_url()}/runs/{run_id}")
     return "\n".join(lines), run.status == dg.DagsterRunStatus.SUCCESS
+
+
+def _skips(instance, run_id: str) -> list[tuple[str, str]]:
+    """Assets that had nothing to compute yet and said why (``core.dagster.SKIPPED``)."""
+    import dagster as dg
+
+    from nex_assets.core.dagster import SKIPPED
+
+    out = []
+    observed = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION, limit=10_000
+    )
+    for record in observed.records:
+        observation = record.event_log_entry.asset_observation
+        if observation is not None and SKIPPED in observation.metadata:
+            out.append((observation.asset_key.to_user_string(), str(observation.metadata[SKIPPED].value)))
+    return out
 
 
 def _writer_hint(writers: set[str]) -> str:

@@ -22,6 +22,9 @@ DATASET_TAG = "nex/dataset"
 GROUP_TAG = "nex/group"
 # A run tagged so recomputes even what its inputs say is unchanged (`nex run --force`).
 FORCE_TAG = "nex/force"
+# Metadata of the observation an asset records when it has nothing to compute yet (a recipe with no
+# champion has no predictions): the run succeeds and `nex run` names the skip and its reason.
+SKIPPED = "nex/skipped"
 
 
 def forced(context) -> bool:

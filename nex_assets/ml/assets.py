@@ -8,7 +8,7 @@ import dagster as dg
 
 from nex_assets.common import markdown
 from nex_assets.core.compute import gpu_placement
-from nex_assets.core.dagster import described, versioned
+from nex_assets.core.dagster import SKIPPED, described, versioned
 from nex_assets.core.resources import WarehouseResource
 from nex_assets.ml.logic import algorithms
 from nex_assets.ml.logic.packs import PackError
@@ -248,17 +248,24 @@ def _predictions_asset(recipe: Recipe) -> dg.AssetsDefinition:
         code_version=recipe.version,
         tags=_tags(recipe),
         metadata={"dagster/table_name": f"predictions.{recipe.predictions_table}"},
+        # A recipe without a champion has nothing to predict with: the step ends as skipped (and says
+        # why) instead of failing the run; what reads the predictions is skipped with it.
+        output_required=False,
     )
-    def _predictions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _predictions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         from nex_assets.ml import scoring, tracking
 
         warehouse.database()
         try:
             result = scoring.score(recipe, dagster_run_id=context.run_id)
-        except (scoring.NoChampion, RecipeError) as exc:
+        except scoring.NoChampion as exc:
+            context.log.warning(f"skipped: {exc}")
+            yield dg.AssetObservation(asset_key=context.asset_key, metadata={SKIPPED: str(exc)})
+            return
+        except RecipeError as exc:
             raise dg.Failure(str(exc)) from exc
         preview = result.frame.drop(columns=["model_name", "model_version", "dagster_run_id"]).head(10)
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.rows,
                 "table": result.table,

@@ -103,8 +103,9 @@ def wanted_columns(recipe: Recipe, available: list[str], personal: frozenset[str
     if recipe.split_column:
         wanted.append(recipe.split_column)
     if recipe.family == "next_best_action" and roles.shape == "wide":
-        prefixes = tuple(f"{a}_" for a in roles.option_attributes)
-        wanted += [c for c in available if c.startswith(prefixes)]
+        # Every column an option's attribute may be named by (``price_heinz``, ``pbeach``); the
+        # layout of the options picks the exact ones.
+        wanted += [c for c in available if c.startswith(tuple(roles.option_attributes))]
     return list(dict.fromkeys(wanted))
 
 

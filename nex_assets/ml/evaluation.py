@@ -1,7 +1,9 @@
 """Evaluating a registered candidate with its recipe's packs, and moving ``champion`` only on a pass.
 
 Read top to bottom: measure the candidate (loaded back from the registry: a version that cannot be
-loaded or scored fails right there), measure the champion on the same holdout, judge every pack,
+loaded or scored fails right there), look for features that give the target away (whatever the
+packs say, a model that learns from one is never promoted), measure the champion on the same
+holdout, judge every pack,
 decide (``logic/decision.py``, pure), record, promote. Outcomes go to ``nex.evaluation_results``
 (one row per criterion), to the candidate's MLflow run, and to the version's tags.
 """
@@ -20,6 +22,7 @@ from nex_assets.core import db as nexdb
 from nex_assets.core import env
 from nex_assets.ml import data, registry, training
 from nex_assets.ml.logic.decision import Decision, decide
+from nex_assets.ml.logic.features import ModelFrame
 from nex_assets.ml.logic.packs import Metrics, Outcome, judge
 from nex_assets.ml.logic.recipe import Recipe
 from nex_assets.ml.logic.sample import Sample
@@ -105,6 +108,39 @@ def measure_champion(
         return None
 
 
+# Families whose inputs sit beside a known outcome on each row (a forecast's lags and a price's
+# demand are the point of those models, not leaks).
+LEAK_CHECKED = {"regression", "classification", "scoring", "next_best_action"}
+
+
+def leak_outcomes(recipe: Recipe, train: ModelFrame) -> list[Outcome]:
+    """One failing outcome per feature that gives the target away (``logic/leakage.py``), else one
+    passing outcome saying how many columns were checked."""
+    from nex_assets.core import settings as nex_settings
+    from nex_assets.ml.logic.leakage import find_leaks
+    from nex_assets.ml.logic.settings import MLSettings
+
+    if recipe.family not in LEAK_CHECKED:
+        return []
+    classify = recipe.family in ("classification", "next_best_action")
+    settings = nex_settings.load(MLSettings).leakage
+    leaks = find_leaks(train.X, train.data[train.target], classify, settings, train.categorical)
+    threshold = "no feature gives the target away"
+    if not leaks:
+        reason = f"none of {len(train.columns)} feature(s) predicts the target alone or copies an option"
+        return [Outcome.check("validity", "no_leaked_feature", threshold, True, reason)]
+    return [
+        Outcome.check(
+            "validity",
+            "no_leaked_feature",
+            threshold,
+            False,
+            f"{leak}; it is known only once the outcome is: leave it out of the recipe's features",
+        )
+        for leak in leaks
+    ]
+
+
 def trained_sample(conn, recipe: Recipe, version: str) -> Sample:
     """The sample the version was trained on (its ``nex.sample`` tag), so it is judged on the holdout of
     those very rows; a version without the tag gets the sample training would read now."""
@@ -135,6 +171,8 @@ def evaluate(
     before = registry.champion_version(name)
     outcomes: list[Outcome] = []
     metrics = measure_version(setting, version, outcomes)
+    if metrics is not None:
+        outcomes += leak_outcomes(recipe, setting.parts.train)
     champion_metrics = measure_champion(setting, before, version, outcomes) if metrics else None
     if metrics is not None:
         for pack in packs:

@@ -7,11 +7,15 @@ from itertools import combinations
 import psycopg
 from psycopg import sql
 
+from nex_assets.core import settings as nex_settings
 from nex_assets.ml.logic.frequency import FrequencyError, detect, to_periods
+from nex_assets.ml.logic.settings import MLSettings
 from nex_assets.ml.logic.suggest import Column, Facts, SuggestError
 
 MAX_CATEGORY_VALUES = 30
 MAX_KEY_DISTINCT = 1000
+# Semantic types never read into the sample the leakage checks look at.
+UNSAMPLED = ("personal", "free_text")
 
 
 def gather(conn: psycopg.Connection, dataset: str, target: str | None = None) -> Facts:
@@ -40,6 +44,9 @@ def gather(conn: psycopg.Connection, dataset: str, target: str | None = None) ->
             ).fetchall()
             facts.categories[c.name] = [v[0] for v in values]
     facts.correlations = _correlations(conn, table, columns, target)
+    facts.meanings = _meanings(conn, dataset)
+    facts.sample = _sample(conn, table, columns)
+    facts.leakage = nex_settings.load(MLSettings).leakage
     keys = [c for c in columns if c.semantic in ("identifier", "category") and c.distinct <= MAX_KEY_DISTINCT]
     keys = [c for c in keys if c.distinct < c.rows]
     for c in columns:
@@ -54,6 +61,7 @@ def gather(conn: psycopg.Connection, dataset: str, target: str | None = None) ->
             facts.frequencies[c.name] = detect(to_periods(pd.Series([v[0] for v in values]))).name
         except (FrequencyError, ValueError):
             continue
+        facts.periods[c.name] = len(values)
         facts.panel_keys[c.name] = _panel_keys(
             conn, table, c.name, [k.name for k in keys if k.name != c.name]
         )
@@ -91,3 +99,38 @@ def _correlations(conn, table, columns: list[Column], target: str | None) -> dic
     )
     values = conn.execute(sql.SQL("select {} from {}").format(select, table)).fetchone()
     return {c: float(v) for c, v in zip(others, values, strict=True) if v is not None}
+
+
+def _meanings(conn, dataset: str) -> dict[str, str]:
+    """What a model or a person wrote of each column (rule-written text only repeats the name)."""
+    rows = conn.execute(
+        """select column_name, description || ' ' || business_meaning || ' ' || coalesce(unit, '')
+             from nex.dictionary_entries
+            where dataset = %s and kind = 'column' and source <> 'rule-based' and status <> 'rejected'""",
+        (dataset,),
+    ).fetchall()
+    return {name: text for name, text in rows}
+
+
+def _sample(conn, table, columns: list[Column]):
+    """A repeatable sample of the rows (``leakage.sample_rows`` at most), numbers as floats, for the
+    leakage checks and the collinearity of controls with a price."""
+    import pandas as pd
+
+    wanted = [c for c in columns if c.semantic not in UNSAMPLED]
+    if not wanted:
+        return None
+    limit = nex_settings.load(MLSettings).leakage.sample_rows
+    total = max(c.rows for c in columns)
+    percent = min(100.0, 100.0 * 1.2 * limit / max(total, 1))
+    cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in wanted)
+    rows = conn.execute(
+        sql.SQL("select {} from {} tablesample bernoulli ({}) repeatable (0) limit {}").format(
+            cols, table, sql.Literal(percent), sql.Literal(limit)
+        )
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=[c.name for c in wanted])
+    for c in wanted:
+        if c.pg_type in NUMERIC_TYPES or c.pg_type == "boolean":
+            frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce").astype(float)
+    return frame

@@ -150,7 +150,8 @@ def test_failing_candidate_stays_registered_with_its_reason(ml_world, recipe_hom
         "where model_name = %s and model_version = %s and not skipped",
         (recipe.registered_model, second.version),
     ).fetchall()
-    assert stored == [("perfect_ranking", False, False)]
+    # The leakage check runs whatever the packs: it passed, the pack's one criterion did not.
+    assert sorted(stored) == [("no_leaked_feature", True, False), ("perfect_ranking", False, False)]
 
 
 def test_version_that_cannot_be_loaded_never_gets_the_alias(ml_world, recipe_home, unique_name):
@@ -190,3 +191,49 @@ def test_level_limits_what_a_recipe_may_set(tmp_path):
     shutil.copy(ROOT / "recipes" / "_algorithms.yaml", tmp_path)
     with pytest.raises(RecipeError, match=r"site.yaml: algorithm may not be set in a beginner recipe"):
         load_recipe_folder(tmp_path)
+
+
+def test_a_recipe_with_no_champion_skips_its_predictions_and_the_run_succeeds(
+    ml_world, recipe_home, dagster_instance, unique_name
+):
+    import dagster as dg
+
+    from nex_assets.cli._runner import summary
+    from nex_assets.core.build import Catalog
+    from tests.core.helpers import with_resources
+
+    _, catalog = ml_world
+    recipes, packs = recipe_home
+    (packs / "impossible.yaml").write_text(
+        "name: impossible\ncriteria:\n  - {name: perfect_ranking, metric: spearman, min: 1.01}\n"
+    )
+    _write(
+        recipes,
+        unique_name,
+        LOCATION.format(
+            name=unique_name,
+            dataset="nex_retail",
+            level="intermediate",
+            target="annual_revenue",
+            pack="impossible",
+        )
+        + FEATURES,
+    )
+    # A catalog of its own: the session's has read the recipes folder already.
+    defs = with_resources(
+        Catalog(catalog.datasets, project_dir=catalog.project_dir, landing_dir=catalog.landing_dir)
+    )
+    steps = ("model", "evaluation", "predictions", "semantic_model")
+    keys = [dg.AssetKey(["nex_retail", unique_name, step]) for step in steps]
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=dagster_instance, asset_selection=keys, raise_on_error=False
+    )
+    assert result.success, [e.step_key for e in result.all_events if e.is_step_failure]
+    materialized = {e.asset_key.path[-1] for e in result.all_events if e.is_step_materialization}
+    assert materialized == {"model", "evaluation"}
+    (recipe,) = load_recipes()
+    assert registry.champion_version(recipe.registered_model) is None
+    text, ok = summary(dagster_instance, result.run_id)
+    assert ok
+    assert f"skipped nex_retail/{unique_name}/predictions: " in text
+    assert "has no champion yet" in text and "FAILED" not in text

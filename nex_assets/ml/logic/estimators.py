@@ -47,7 +47,7 @@ class LogLogDemand(RegressorMixin, BaseEstimator):
         from sklearn.compose import ColumnTransformer
         from sklearn.impute import SimpleImputer
         from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         from nex_assets.ml.logic.transformers import ByCategory, GroupKey
 
@@ -62,7 +62,10 @@ class LogLogDemand(RegressorMixin, BaseEstimator):
         else:
             parts.append(("sloped", "passthrough", list(self.sloped)))
         if self.controls:
-            parts.append(("controls", SimpleImputer(strategy="median"), list(self.controls)))
+            # Standardised: a control in millions (a population) beside one-hot effects leaves the
+            # sparse solver far from the least-squares fit, and the price slope with it.
+            controls = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+            parts.append(("controls", controls, list(self.controls)))
         return ColumnTransformer(parts)
 
     def fit(self, X: pd.DataFrame, y) -> LogLogDemand:

@@ -256,14 +256,16 @@ def matches(frame: pd.DataFrame, option_side: list[str], entity_side: list[str])
 
 
 def wide_options(columns: list[str], attributes: list[str], options: list[str]) -> dict[str, dict[str, str]]:
-    """``{option: {attribute: column}}`` for columns named ``<attribute>_<option>`` (the option as
-    the loader names columns: ``Heinz 41`` is ``heinz_41``)."""
+    """``{option: {attribute: column}}`` for columns named ``<attribute>_<option>`` or
+    ``<attribute><option>`` (``pbeach``; the option as the loader names columns: ``Heinz 41`` is
+    ``heinz_41``)."""
     found: dict[str, dict[str, str]] = {}
     for option in options:
         for attribute in attributes:
-            name = f"{attribute}_{to_identifier(option)}"
-            if name in columns:
-                found.setdefault(option, {})[attribute] = name
+            for name in (f"{attribute}_{to_identifier(option)}", f"{attribute}{to_identifier(option)}"):
+                if name in columns:
+                    found.setdefault(option, {})[attribute] = name
+                    break
     return found
 
 
@@ -302,7 +304,8 @@ def choice(
     missing = [o for o in names if o not in layout]
     if missing:
         raise FeatureError(
-            f"roles.option_attributes: no `<attribute>_<option>` column for option(s) {missing} "
+            f"roles.option_attributes: no `<attribute>_<option>` (or `<attribute><option>`) column for "
+            f"option(s) {missing} "
             f"(attributes {option_attributes})"
         )
     parts = []

@@ -62,7 +62,11 @@ def _slices(data: pd.DataFrame, columns: list[str], measure: Callable[[pd.DataFr
     out: dict[str, dict[str, dict[str, float]]] = {}
     for col in columns:
         if col in data:
-            out[col] = {str(k): measure(g) for k, g in data.groupby(col, sort=True, dropna=True)}
+            # Each slice's size goes with its metrics: packs judge only slices large enough to tell.
+            out[col] = {
+                str(k): {**measure(g), "rows": float(len(g))}
+                for k, g in data.groupby(col, sort=True, dropna=True)
+            }
     return out
 
 

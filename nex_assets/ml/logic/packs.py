@@ -5,6 +5,14 @@ names a metric and a bound (``min`` / ``max``); with ``slice`` the bound holds f
 that column; with ``champion`` it compares the candidate with the current champion on the same
 holdout (``min_improvement`` in the metric's units, better direction given by ``champion``);
 ``requires_ground_truth`` criteria are skipped, and say so, where no planted truth exists.
+
+A slice is judged only when it holds enough holdout rows to tell a good model from a bad one. A
+slice's metric is an average over its rows, so its standard error is the spread of one row's error
+over the square root of the rows: on 5 rows that is 45% of one row's spread, larger than any
+margin a slice bound allows (5 to 25% of a baseline), and a good model fails by chance. From
+``MIN_SLICE_ROWS`` rows (30: the error is under a fifth of one row's spread, and Student's t is
+within 5% of the normal) a slice is judged; a smaller one is named as skipped with its size.
+A criterion's ``min_rows`` sets another minimum.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nex_assets.common.yaml_files import read_yaml, validation_problems
+
+MIN_SLICE_ROWS = 30
 
 
 class PackError(ValueError):
@@ -37,6 +47,11 @@ class Criterion(BaseModel):
     champion: Literal["higher", "lower"] | None = None
     min_improvement: float = 0.0
     requires_ground_truth: bool = False
+    # Slices with fewer holdout rows are skipped (see the module's docstring).
+    min_rows: int = Field(MIN_SLICE_ROWS, ge=1)
+    # A miss asks a person to look instead of rejecting: "too good to be true" bounds. The version is
+    # not promoted and is marked as needing review; a person who finds it right moves the alias.
+    review: bool = False
 
     @model_validator(mode="after")
     def _one_test(self) -> Criterion:
@@ -110,19 +125,27 @@ class Outcome:
     passed: bool
     skipped: bool
     reason: str
+    review: bool = False
 
     @classmethod
     def measured(cls, pack: Pack, c: Criterion, value, threshold: str, passed: bool, reason: str, slice=None):
         return cls(pack.name, pack.version, c.name, c.metric, slice, value, threshold, passed, False, reason)
 
     @classmethod
-    def skipped_(cls, pack: Pack, c: Criterion, threshold: str, reason: str, value=None):
-        return cls(pack.name, pack.version, c.name, c.metric, c.slice, value, threshold, True, True, reason)
+    def skipped_(cls, pack: Pack, c: Criterion, threshold: str, reason: str, value=None, slice=None):
+        return cls(
+            pack.name, pack.version, c.name, c.metric, slice or c.slice, value, threshold, True, True, reason
+        )
 
     @classmethod
     def failure(cls, source: str, criterion: str, reason: str) -> Outcome:
         """Something that had to work did not (the version would not load, the data would not read)."""
         return cls(source, "-", criterion, "-", None, None, "must succeed", False, False, reason)
+
+    @classmethod
+    def check(cls, source: str, criterion: str, threshold: str, passed: bool, reason: str) -> Outcome:
+        """A check every candidate of a family goes through, whatever its packs (no leaked feature)."""
+        return cls(source, "-", criterion, "-", None, None, threshold, passed, False, reason)
 
     @classmethod
     def note(cls, source: str, criterion: str, reason: str) -> Outcome:
@@ -165,30 +188,51 @@ def judge(pack: Pack, candidate: Metrics, champion: Metrics | None) -> list[Outc
             value = candidate.overall.get(c.metric)
             ok = _within(value, c)
             reason = f"{c.metric} = {_fmt(value)} ({'meets' if ok else 'misses'} {_bound_text(c)})"
+            if c.review and not ok:
+                reason = (
+                    f"needs review, too good to be true: {reason}; look for a feature recorded after the "
+                    "outcome or computed from it, and if the model is right set its `champion` alias by hand"
+                )
             out.append(Outcome.measured(pack, c, value, _bound_text(c), ok, reason))
+            out[-1].review = c.review
         else:
             out += _judge_slices(pack, c, candidate)
     return out
 
 
 def _judge_slices(pack: Pack, c: Criterion, candidate: Metrics) -> list[Outcome]:
-    """A bound for every value of a slice column; ``*`` is every categorical column measured."""
+    """A bound for every value of a slice column; ``*`` is every categorical column measured. A
+    slice whose metrics carry ``rows`` below the criterion's minimum is skipped and named."""
     names = [k for k in candidate.slices if k != "group"] if c.slice == "*" else [c.slice]
     out = []
     for name in names:
-        groups = {k: m for k, m in candidate.slices.get(name, {}).items() if c.metric in m}
+        measured = {k: m for k, m in candidate.slices.get(name, {}).items() if c.metric in m}
+        small = {k: int(m["rows"]) for k, m in measured.items() if m.get("rows", c.min_rows) < c.min_rows}
+        groups = {k: m for k, m in measured.items() if k not in small}
         failing = {k: m.get(c.metric) for k, m in groups.items() if not _within(m.get(c.metric), c)}
         values = [m.get(c.metric) for m in groups.values() if m.get(c.metric) is not None]
         worst = (max(values) if c.max is not None else min(values)) if values else None
-        if not groups:
+        too_small = (
+            f"skipped (fewer than {c.min_rows} holdout rows): "
+            + ", ".join(f"{k} ({n} rows)" for k, n in list(small.items())[:10])
+            + (" ..." if len(small) > 10 else "")
+            if small
+            else ""
+        )
+        if not measured:
             if c.slice == "*":
                 continue
             reason = f"no `{name}` slices were measured"
+        elif not groups:
+            out.append(Outcome.skipped_(pack, c, _bound_text(c), f"`{name}` slices {too_small}", slice=name))
+            continue
         elif failing:
             shown = ", ".join(f"{k} ({_fmt(v)})" for k, v in list(failing.items())[:10])
             reason = f"misses {_bound_text(c)} for {shown}"
         else:
             reason = f"all {len(groups)} `{name}` slices meet {_bound_text(c)} (worst {_fmt(worst)})"
+        if too_small:
+            reason += f"; {too_small}"
         out.append(
             Outcome.measured(pack, c, worst, _bound_text(c), bool(groups) and not failing, reason, slice=name)
         )

@@ -10,14 +10,58 @@ pass (``--family``, ``--target``) instead of guessing wildly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from nex_assets.common.identifiers import to_identifier
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MEASURES = ("count", "amount", "measure", "share")
 QUANTITY_WORDS = {"sales", "units", "quantity", "qty", "demand", "volume", "sold", "packs", "orders"}
 PRICE_WORDS = {"price", "prices"}
+# Names as econometric tables abbreviate them: "avgprs" (average price), "packpc" (packs per
+# capita), "real_prc". A stem is read with an optional average in front and a per-unit suffix.
+PRICE_NAME = re.compile(r"^(avg|average|mean|real|nominal)?_?(price|prices|prc|prcs|prs)$")
+QUANTITY_NAME = re.compile(
+    r"^(avg|average|total)?_?(pack|packs|unit|units|sale|sales|qty|quantity|demand|volume|orders|"
+    r"consumption|cons|sold)_?(pc|percap|per_capita|per_head|pp)?$"
+)
+# What a person or a model wrote in the dictionary says what a column is when its name does not.
+PRICE_MEANING = re.compile(r"\b(price|prices|price per)\b", re.I)
+QUANTITY_MEANING = re.compile(
+    r"\b(quantity|units sold|packs|sales volume|consumption|demand|number (of )?(units|items) sold)\b", re.I
+)
+# Columns that name what a table of independent rows is about: the outcome a statistician models
+# when nothing else (a price and a quantity, a long series, a choice) says what the task is.
+OUTCOME_WORDS = {
+    "wage",
+    "wages",
+    "salary",
+    "earnings",
+    "price",
+    "target",
+    "outcome",
+    "response",
+    "label",
+    "y",
+    "status",
+    "result",
+    "churn",
+    "churned",
+    "default",
+    "survived",
+    "diagnosis",
+    "class",
+}
+# A series forecast by lags one and two periods and a season back needs this many periods; a panel
+# of shorter series (eight yearly waves of a survey) is modelled row by row instead.
+MIN_FORECAST_PERIODS = 12
 COST_WORDS = {"cost", "costs", "unit_cost", "cogs"}
+# Parts of the price a buyer pays: as a control a tax takes the price's own effect.
+TAX_WORDS = {"tax", "taxes", "taxs", "vat", "duty", "excise"}
 REFERENCE_WORDS = {"base", "list", "regular", "shelf", "reference", "rrp"}
 ENTITY_WORDS = {"customer", "user", "household", "client", "member", "account", "id", "panelist"}
 ACTION_WORDS = {"offer", "option", "product", "item", "campaign", "brand", "action", "choice", "treatment"}
@@ -64,6 +108,13 @@ class Facts:
     panel_keys: dict[str, list[str]] = field(default_factory=dict)
     # Correlation of each numeric column with the target, when one was named.
     correlations: dict[str, float] = field(default_factory=dict)
+    # Distinct periods of each time column (a panel's series are this long at most).
+    periods: dict[str, int] = field(default_factory=dict)
+    # What the dictionary says of a column, where a model or a person wrote it.
+    meanings: dict[str, str] = field(default_factory=dict)
+    # A sample of the rows, for the leakage checks (``logic/leakage.py``); None skips them.
+    sample: pd.DataFrame | None = None
+    leakage: Any = None
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -84,23 +135,69 @@ class Draft:
 
 
 def wide_choice(facts: Facts) -> tuple[str, list[str]] | None:
-    """A categorical column whose every value names a group of ``<attribute>_<value>`` columns: the
-    chosen option of a row, with each option's attributes beside it (a choice panel)."""
+    """A categorical column whose every value names a group of ``<attribute>_<option>`` (or
+    ``<attribute><option>``: ``pbeach``, ``cboat``) columns: the chosen option of a row, with each
+    option's attributes beside it (a choice panel)."""
     names = {c.name for c in facts.columns}
     for column, values in facts.categories.items():
         if not 2 <= len(values) <= 30:
             continue
         options = [to_identifier(v) for v in values]
-        prefixes: dict[str, int] = {}
-        for name in names:
+        prefixes: dict[str, set[str]] = {}
+        for name in names - {column}:
             for option in options:
-                if name.endswith(f"_{option}") and name != column:
-                    prefix = name[: -len(option) - 1]
-                    prefixes[prefix] = prefixes.get(prefix, 0) + 1
-        attributes = sorted(p for p, n in prefixes.items() if n == len(options))
+                for joint in ("_", ""):
+                    if name.endswith(f"{joint}{option}") and len(name) > len(option) + len(joint):
+                        prefixes.setdefault(name[: -len(option) - len(joint)] + joint, set()).add(option)
+        attributes = sorted(
+            p.removesuffix("_") for p, found in prefixes.items() if len(found) == len(options)
+        )
         if attributes:
             return column, attributes
     return None
+
+
+def option_columns(facts: Facts, attributes: list[str], options: list[str]) -> set[str]:
+    """The ``<attribute>_<option>`` / ``<attribute><option>`` columns of a wide choice table."""
+    names = {c.name for c in facts.columns}
+    wanted = {f"{a}{j}{to_identifier(o)}" for a in attributes for o in options for j in ("_", "")}
+    return names & wanted
+
+
+def _price_like(c: Column, facts: Facts) -> bool:
+    return bool(
+        c.words & PRICE_WORDS
+        or any(PRICE_NAME.match(w) for w in c.words)
+        or PRICE_MEANING.search(facts.meanings.get(c.name, ""))
+    )
+
+
+def _quantity_like(c: Column, facts: Facts) -> bool:
+    return bool(
+        c.words & QUANTITY_WORDS
+        or any(QUANTITY_NAME.match(w) for w in c.words)
+        or QUANTITY_MEANING.search(facts.meanings.get(c.name, ""))
+    )
+
+
+def prices(facts: Facts) -> list[Column]:
+    """Numbers that are a price, by name, abbreviation or what the dictionary says."""
+    return [c for c in facts.of("amount", "measure") if _price_like(c, facts)]
+
+
+def quantities(facts: Facts) -> list[Column]:
+    """Numbers that are a quantity (sold, consumed, per capita), not a price."""
+    found = prices(facts)
+    return [c for c in facts.of(*MEASURES) if _quantity_like(c, facts) and c not in found]
+
+
+def outcomes(facts: Facts) -> list[Column]:
+    """Columns whose name says they are what the table is about (wage, price, status, ...)."""
+    return [
+        c
+        for c in facts.columns
+        if c.words & OUTCOME_WORDS and c.semantic in (*MEASURES, "category", "flag") and not c.row_key
+    ]
 
 
 def _named(columns: list[Column], words: set[str]) -> list[Column]:
@@ -112,6 +209,10 @@ def _time(facts: Facts) -> Column | None:
     return found[0] if found else None
 
 
+def _long_enough(facts: Facts, time: Column) -> bool:
+    return facts.periods.get(time.name, MIN_FORECAST_PERIODS) >= MIN_FORECAST_PERIODS
+
+
 def choose_family(facts: Facts, target: str | None) -> str:
     if target is not None:
         column = facts.column(target)
@@ -120,23 +221,49 @@ def choose_family(facts: Facts, target: str | None) -> str:
         if column.semantic in ("category", "flag"):
             return "classification"
         if column.semantic in MEASURES:
-            prices = _named(facts.of("amount", "measure"), PRICE_WORDS)
-            if prices and column.words & QUANTITY_WORDS:
+            if prices(facts) and column in quantities(facts):
                 return "pricing"
             return "regression"
         raise SuggestError(f"target {target!r} is a {column.semantic} column: it cannot be predicted")
-    if wide_choice(facts):
-        return "next_best_action"
-    prices = _named(facts.of("amount", "measure"), PRICE_WORDS)
-    quantities = [c for c in _named(facts.of(*MEASURES), QUANTITY_WORDS) if c not in prices]
-    if prices and quantities:
-        return "pricing"
+    return _choose_without_target(facts)[0]
+
+
+def _choose_without_target(facts: Facts) -> tuple[str, str]:
+    """The family a statistician would pick from the table's shape, and why, in that order: a
+    choice panel, a price with a quantity, a long enough series, then the outcome a column names."""
+    wide = wide_choice(facts)
+    if wide:
+        return "next_best_action", f"`{wide[0]}` names an option on each row, and each option has its columns"
+    found_prices, found_quantities = prices(facts), quantities(facts)
+    if found_prices and found_quantities:
+        return "pricing", (
+            f"`{found_prices[0].name}` is a price and `{found_quantities[0].name}` a quantity: "
+            "demand against price"
+        )
     time = _time(facts)
-    if time and facts.of(*MEASURES):
-        return "forecasting"
+    short = time is not None and not _long_enough(facts, time)
+    if time and not short and facts.of(*MEASURES):
+        return (
+            "forecasting",
+            f"`{time.name}` orders {facts.periods.get(time.name, 'enough')} periods of numbers",
+        )
+    named = outcomes(facts)
+    if named:
+        column = named[0]
+        family = "classification" if column.semantic in ("category", "flag") else "regression"
+        why = f"`{column.name}` names what the rows are about ({column.semantic})"
+        if short:
+            why += (
+                f"; `{time.name}` has {facts.periods[time.name]} periods, too few to forecast "
+                f"(lags and a season need {MIN_FORECAST_PERIODS})"
+            )
+        return family, why
+    helps = "name the column to predict with --target (and the family with --family)"
+    if short:
+        helps = f"`{time.name}` has only {facts.periods[time.name]} periods, too few to forecast; " + helps
     raise SuggestError(
-        f"{facts.dataset}: no price and quantity, no time series and no choice panel found; "
-        "name the column to predict with --target (and the family with --family)"
+        f"{facts.dataset}: no price and quantity, no time series long enough to forecast, no choice "
+        f"panel and no column named like an outcome (wage, price, status, ...) found; {helps}"
     )
 
 
@@ -149,7 +276,13 @@ def _forecast_target(facts: Facts, time: Column) -> Column:
 
 
 def draft(facts: Facts, family: str | None = None, target: str | None = None) -> Draft:
+    chosen_because = ""
+    if family is None and target is None:
+        family, chosen_because = _choose_without_target(facts)
     family = family or choose_family(facts, target)
+    if target is None and family in ("regression", "classification", "scoring"):
+        named = outcomes(facts)
+        target = named[0].name if named else None
     builder = {
         "regression": _tabular,
         "classification": _tabular,
@@ -170,6 +303,8 @@ def draft(facts: Facts, family: str | None = None, target: str | None = None) ->
         "description": why.pop("description"),
     }
     fields = {**base, **fields, "evaluation_packs": [PACKS[family]]}
+    if chosen_because:
+        why["family"] = f"{family}: {chosen_because}"
     why["evaluation_packs"] = f"{PACKS[family]}: the family's baselines and bounds (evaluation_packs/)"
     return Draft(name, family, fields, why)
 
@@ -199,17 +334,21 @@ def _tabular(facts: Facts, family: str, target: str | None):
         )
     # A column that nearly equals the target (a component of it, or the same measure in other
     # units) is known only when the target is: it would make the model look perfect and be useless.
-    leaks = {c: r for c, r in facts.correlations.items() if abs(r) >= LEAK_CORRELATION}
-    chosen = _features(facts, {target, *ids, *leaks})
+    near = {c: f"r = {r:.2f}" for c, r in facts.correlations.items() if abs(r) >= LEAK_CORRELATION}
+    given_away = {
+        **near,
+        **leaks(facts, target, classify=column.semantic in ("category", "flag"), exclude=set(ids)),
+    }
+    chosen = _features(facts, {target, *ids, *given_away})
     why = {
         "description": f"{column.name} from {len(chosen)} other column(s) of {facts.dataset}.",
         "target": f"`{target}`, {_article(column.semantic)} {column.semantic} column",
         "features": "every column except the target, row keys, personal data and free text: "
         + ", ".join(f"{c.name} ({c.semantic})" for c in chosen)
         + (
-            "; left out as near-copies of the target: "
-            + ", ".join(f"{c} (r = {r:.2f})" for c, r in sorted(leaks.items()))
-            if leaks
+            "; left out as giving the target away: "
+            + "; ".join(f"{c} ({why})" for c, why in sorted(given_away.items()))
+            if given_away
             else ""
         ),
         "algorithm": "linear: a ranking that stays readable (its coefficients say what counts), "
@@ -257,24 +396,28 @@ def _forecasting(facts: Facts, family: str, target: str | None):
 
 
 def _pricing(facts: Facts, family: str, target: str | None):
-    prices = _named(facts.of("amount", "measure"), PRICE_WORDS)
-    plain = [c for c in prices if not c.words & REFERENCE_WORDS and not c.words & {"min", "max"}]
-    price = (plain or prices)[0] if prices else None
+    found = prices(facts)
+    plain = [c for c in found if not c.words & REFERENCE_WORDS and not c.words & {"min", "max"}]
+    price = (plain or found)[0] if found else None
     if price is None:
-        raise SuggestError(f"{facts.dataset}: pricing needs a price column (a number named like price)")
+        raise SuggestError(
+            f"{facts.dataset}: pricing needs a price column (a number named or described as a price)"
+        )
     quantity = facts.column(target) if target else None
     if quantity is None:
-        candidates = [c for c in _named(facts.of(*MEASURES), QUANTITY_WORDS) if c.name != price.name]
+        candidates = [c for c in quantities(facts) if c.name != price.name]
         if not candidates:
             raise SuggestError(
                 f"{facts.dataset}: pricing needs a quantity (sales, units, ...); pass --target"
             )
         quantity = candidates[0]
-    references = [c for c in prices if c.words & REFERENCE_WORDS and c.name != price.name]
+    references = [c for c in found if c.words & REFERENCE_WORDS and c.name != price.name]
     costs = [c for c in _named(facts.of("amount", "measure"), COST_WORDS) if c.name != price.name]
     time = _time(facts)
     entities = [c.name for c in facts.of("identifier") if not c.row_key and c.distinct <= 1000]
-    groups = [c.name for c in facts.of("category") if 2 <= c.distinct <= 20][:1]
+    # The keys that make each period's rows unique are the panel's units, whatever their type.
+    entities += [k for k in facts.panel_keys.get(time.name, []) if time and k not in entities] if time else []
+    groups = [c.name for c in facts.of("category") if 2 <= c.distinct <= 20 and c.name not in entities][:1]
     used = {
         price.name,
         quantity.name,
@@ -285,10 +428,15 @@ def _pricing(facts: Facts, family: str, target: str | None):
     }
     if time:
         used.add(time.name)
+    collinear = _collinear(facts, price.name)
+    collinear |= {c.name: None for c in facts.columns if c.words & TAX_WORDS and c.name not in collinear}
     controls = [
         c.name
         for c in facts.columns
-        if c.name not in used and c.semantic in (*MEASURES, "flag") and not c.row_key
+        if c.name not in used
+        and c.semantic in (*MEASURES, "flag")
+        and not c.row_key
+        and c.name not in collinear
     ]
     roles: dict = {"price": price.name}
     why = {
@@ -320,18 +468,64 @@ def _pricing(facts: Facts, family: str, target: str | None):
     if controls:
         roles["controls"] = controls
         why["roles.controls"] = "other numbers that move demand: " + ", ".join(controls)
+        if collinear:
+            why["roles.controls"] += (
+                "; left out as parts of the price or moving with it (they would take its effect): "
+                + ", ".join(c if r is None else f"{c} (r = {r:.2f})" for c, r in collinear.items())
+            )
     why["algorithm"] = "log_log_regression: the slope of log demand on log price is the elasticity"
     return {"target": quantity.name, "roles": roles, "algorithm": "log_log_regression"}, why
+
+
+# A control that moves with the price this closely (a tax inside it) takes the price's effect.
+COLLINEAR = 0.9
+
+
+def _collinear(facts: Facts, price: str) -> dict[str, float | None]:
+    import pandas as pd
+
+    rows = facts.sample
+    if rows is None or price not in rows:
+        return {}
+    out = {}
+    for c in rows.columns:
+        if c != price and pd.api.types.is_numeric_dtype(rows[c]) and rows[c].nunique() > 1:
+            r = rows[c].corr(rows[price])
+            if pd.notna(r) and abs(r) >= COLLINEAR:
+                out[c] = float(r)
+    return out
+
+
+def leaks(facts: Facts, target: str, classify: bool, exclude: set[str] = frozenset()) -> dict[str, str]:
+    """Columns of the sample that give ``target`` away (``logic/leakage.py``), with why."""
+    import pandas as pd
+
+    from nex_assets.ml.logic.leakage import find_leaks
+    from nex_assets.ml.logic.settings import LeakageSettings
+
+    rows = facts.sample
+    if rows is None or target not in rows:
+        return {}
+    keep = [c for c in rows.columns if c != target and c not in exclude]
+    X = rows[keep]
+    categorical = [c for c in keep if not pd.api.types.is_numeric_dtype(X[c])]
+    found = find_leaks(X, rows[target], classify, facts.leakage or LeakageSettings(), categorical)
+    return {leak.column: leak.detail for leak in found}
 
 
 def _choice(facts: Facts, family: str, target: str | None):
     wide = wide_choice(facts)
     if wide is not None and (target is None or target == wide[0]):
         choice, attributes = wide
-        entity = _entity(facts, exclude={choice})
-        option_columns = {c.name for c in facts.columns for a in attributes if c.name.startswith(f"{a}_")}
+        entity = _entity(facts, exclude={choice}, row_key_ok=True)
+        options = option_columns(facts, attributes, facts.categories.get(choice, []))
+        # The chosen option's own values beside each option's (``price`` next to ``pbeach``...) are
+        # the answer, not an input: only the per-option columns describe the options.
+        copied = leaks(facts, choice, classify=True)
         context = [
-            c.name for c in _features(facts, {choice, entity, *option_columns}) if c.semantic != "identifier"
+            c.name
+            for c in _features(facts, {choice, entity, *options, *copied})
+            if c.semantic != "identifier"
         ]
         roles = {
             "entity": entity,
@@ -341,7 +535,7 @@ def _choice(facts: Facts, family: str, target: str | None):
             "context": context,
         }
         time = _time(facts)
-        ids = [c.name for c in facts.of("identifier") if c.row_key][:1]
+        ids = [c.name for c in facts.of("identifier") if c.row_key and c.name != entity][:1]
         if time:
             roles["time"] = time.name
         elif ids:
@@ -351,7 +545,17 @@ def _choice(facts: Facts, family: str, target: str | None):
             + ", ".join(attributes)
             + f" and the {entity}'s earlier choices.",
             "target": f"`{choice}`: the option chosen on each row",
-            "roles.entity": f"`{entity}`: who chooses (repeated across rows)",
+            "roles.entity": f"`{entity}`: who chooses (repeated across rows)"
+            if not facts.column(entity).row_key
+            else f"`{entity}`: no column names who chooses, so each row is a chooser of its own",
+            "roles.context": "what describes the chooser: "
+            + (", ".join(context) or "none")
+            + (
+                "; left out as known only once the choice is: "
+                + "; ".join(f"{c} ({why})" for c, why in sorted(copied.items()))
+                if copied
+                else ""
+            ),
             "roles.shape": "wide: one row per choice, each option's attributes in "
             "`<attribute>_<option>` columns",
             "roles.option_attributes": ", ".join(attributes),
@@ -384,11 +588,16 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
-def _entity(facts: Facts, exclude: set[str]) -> str:
+def _entity(facts: Facts, exclude: set[str], row_key_ok: bool = False) -> str:
     candidates = [c for c in facts.of("identifier", "category") if not c.row_key and c.name not in exclude]
     named = [c for c in candidates if c.words & ENTITY_WORDS]
+    if not (named or candidates) and row_key_ok:
+        # A choice table without a chooser id: every row is one chooser's one choice.
+        candidates = [c for c in facts.of("identifier") if c.row_key and c.name not in exclude]
     if not (named or candidates):
-        raise SuggestError(f"{facts.dataset}: no column says who chooses (a customer, household or id)")
+        raise SuggestError(
+            f"{facts.dataset}: no column says who chooses (a customer, household or id); add an id column"
+        )
     return (named or candidates)[0].name
 
 

@@ -144,6 +144,24 @@ def test_log_log_regression_recovers_planted_elasticities_with_intervals():
     assert measured.slices["group"]["a"]["elasticity_ci_high"] < 0
 
 
+def test_a_control_in_millions_leaves_the_planted_elasticity_where_it_is():
+    rng = np.random.default_rng(1)
+    rows, truth = demand(rng, with_period_effects=True)
+    # A population (millions) and a price index: the sparse solver once left the price slope at 0.
+    rows["population"] = rng.uniform(0.5e6, 3e7, len(rows))
+    rows["cpi"] = rows["year"].map({2001: 1.0, 2002: 1.03, 2003: 1.07})
+    freq = frequency.FREQUENCIES["yearly"]
+    frame = features.pricing(
+        rows, "units", "price", None, ["group"], ["shop"], ["population", "cpi"], "year", freq
+    )
+    model = algorithms.build(
+        "log_log_regression", "pricing", frame, {}, {"log_log_regression": {"alpha": 1e-3}}
+    )
+    model.fit(frame.X, frame.data["units"])
+    for group, (estimate, se) in model.elasticities_.items():
+        assert abs(estimate - truth[group]) < 4 * se + 0.02, (group, estimate, se)
+
+
 def test_prices_must_be_positive_for_a_log_log_model():
     rows = pd.DataFrame({"price": [1.0, 0.0], "units": [1, 2]})
     with pytest.raises(features.FeatureError, match=r"roles\.price: `price` holds values <= 0"):
@@ -256,6 +274,26 @@ def test_the_promotion_decision_needs_a_measurement_and_every_outcome_passing():
     assert not refused.promote and refused.status == "rejected" and "version 3 failed" in refused.reason
     assert measure.better("regression", {"rmse": 1.0}, {"rmse": 2.0})
     assert not measure.better("scoring", {"spearman": float("nan")}, None)
+
+
+def test_too_good_to_be_true_waits_for_a_person_and_a_real_miss_still_rejects():
+    from nex_assets.ml.logic.packs import Metrics, Pack, judge
+
+    pack = Pack.model_validate(
+        {
+            "name": "p",
+            "criteria": [
+                {"name": "beats", "metric": "gain", "min": 0.05},
+                {"name": "not_too_good", "metric": "gain", "max": 0.97, "review": True},
+            ],
+        }
+    )
+    perfect = decision.decide(judge(pack, Metrics({"gain": 0.999}, {}), None), measured=True)
+    assert not perfect.promote and perfect.status == "needs_review"
+    assert "too good to be true" in perfect.reason and "champion` alias by hand" in perfect.reason
+    assert decision.decide(judge(pack, Metrics({"gain": 0.5}, {}), None), measured=True).promote
+    useless = decision.decide(judge(pack, Metrics({"gain": 0.01}, {}), None), measured=True)
+    assert useless.status == "rejected"
 
 
 def test_log_log_estimator_predicts_log_demand():

@@ -65,3 +65,27 @@ def test_unknown_pack_lists_the_known_ones(tmp_path):
     (tmp_path / "a.yaml").write_text("name: a\ncriteria: [{name: c, metric: m, min: 0}]\n")
     with pytest.raises(PackError, match="known packs: a"):
         load_pack(tmp_path, "b")
+
+
+def test_slices_too_small_to_judge_are_skipped_and_named():
+    p = pack({"name": "each", "metric": "e", "slice": "*", "min": 0.0})
+    measured = Metrics(
+        {},
+        {
+            "union": {"yes": {"e": -0.4, "rows": 5.0}, "no": {"e": 0.2, "rows": 120.0}},
+            "region": {"north": {"e": -0.9, "rows": 4.0}, "south": {"e": -0.8, "rows": 6.0}},
+        },
+    )
+    by_slice = {o.slice: o for o in judge(p, measured, None)}
+    # The 5-row slice misses the bound, but 5 rows cannot tell: the criterion passes and says why.
+    assert by_slice["union"].passed and not by_slice["union"].skipped
+    assert (
+        "yes (5 rows)" in by_slice["union"].reason and "all 1 `union` slices meet" in by_slice["union"].reason
+    )
+    assert by_slice["region"].skipped and by_slice["region"].passed
+    assert "north (4 rows), south (6 rows)" in by_slice["region"].reason
+    # A large slice that misses still fails, and a criterion may ask for fewer rows.
+    measured.slices["union"]["no"]["e"] = -0.3
+    assert not {o.slice: o for o in judge(p, measured, None)}["union"].passed
+    small = pack({"name": "each", "metric": "e", "slice": "region", "min": 0.0, "min_rows": 3})
+    assert not judge(small, measured, None)[0].passed

