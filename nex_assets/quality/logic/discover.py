@@ -51,6 +51,9 @@ class Rule:
     holds: int
     breaks: int
     examples: list[int] = field(default_factory=list)  # positions of breaking rows in the sample
+    # Rows of a sum whose total is there and one term missing, the present one not adding up to it
+    # (parts of 1 against a total of 1,411): questions, flagged with the breaking rows.
+    questioned: int = 0
 
     @property
     def share(self) -> float:
@@ -68,12 +71,19 @@ class Rule:
                 "group": "discovered",
                 "dimension": "consistency",
                 "note": f"discovered: holds on {self.holds:,} of {self.holds + self.breaks:,} rows "
-                f"({self.share:.1%}); the other {self.breaks:,} break it",
+                f"({self.share:.1%}); the other {self.breaks:,} break it"
+                + (
+                    f"; {self.questioned:,} more have a term missing where the total does not equal the "
+                    "other terms"
+                    if self.questioned
+                    else ""
+                ),
                 "discovered": {
                     "kind": self.kind,
                     "columns": self.columns,
                     "holds": self.holds,
                     "breaks": self.breaks,
+                    "questioned": self.questioned,
                 },
             },
         }
@@ -175,9 +185,31 @@ def _identity(values, names, k, i, j, op, settings) -> Rule | None:
         f"{na} is not null and {nb} is not null and {nc} is not null "
         f"and abs({na} - ({expr})) > {_sql_tol(f'({expr})', floor)}"
     )
-    examples = [int(x) for x in np.where(~ok & mask)[0][:20]]
+    breaking = ~ok & mask
+    questioned = np.zeros(len(a), dtype=bool)
+    if op == "+":
+        # A missing term is a question, not a pass, where the total is there: counted as zero, the
+        # other term must make the total (a term left empty because it is nil passes).
+        one_missing = ~np.isnan(a) & (np.isnan(b) ^ np.isnan(c))
+        filled = np.nan_to_num(b) + np.nan_to_num(c)
+        questioned = one_missing & (np.abs(a - filled) > _tolerance(filled, floor))
+        partial = f"coalesce({nb}, 0) + coalesce({nc}, 0)"
+        condition = (
+            f"({condition}) or ({na} is not null and ({nb} is null) <> ({nc} is null) "
+            f"and abs({na} - ({partial})) > {_sql_tol(f'({partial})', floor)})"
+        )
+    examples = [int(x) for x in np.where(breaking | questioned)[0][:20]]
     statement = f"{names[k]} = {names[i]} {op} {names[j]}"
-    return Rule("identity", [names[k], names[i], names[j]], statement, condition, holds, breaks, examples)
+    return Rule(
+        "identity",
+        [names[k], names[i], names[j]],
+        statement,
+        condition,
+        holds,
+        breaks,
+        examples,
+        questioned=int(questioned.sum()),
+    )
 
 
 def orders(frame: pd.DataFrame, columns: list[str], settings: DiscoverySettings) -> list[Rule]:

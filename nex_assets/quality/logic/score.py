@@ -1,8 +1,11 @@
 """The quality score: one number per dataset and one per dimension, from the suite's results.
 
-Each expectation scores between 0 and 1: the share of rows that pass it (1 for a rule with no
-row-level count that holds), but a rule that fails scores at most ``failed_max``, because a broken
-rule matters however few rows break it. A dimension's score is the severity-weighted mean of its
+Each expectation scores between 0 and 1. One that holds scores the share of rows that pass it (1
+for a rule with no row-level count). One that fails costs in proportion to the share of rows it
+breaks and its severity: ``share x failed.per_share[severity]`` (an error broken by a tenth of the
+rows counts as wholly failed), never less than ``failed.min_cost`` (a broken rule matters however
+few rows break it), and all of it for a rule with no row count. So two bad rows in 54,000 and
+thirteen in sixty no longer score alike. A dimension's score is the severity-weighted mean of its
 expectations' scores, times 100; timeliness comes from the age of the last load against the
 dataset's freshness window. The overall score is the weighted mean of the dimensions that apply
 (a dimension with no expectation is left out, not counted as perfect). Weights live in
@@ -36,14 +39,15 @@ class Outcome:
             return None
         return min(1.0, self.unexpected_count / self.element_count)
 
-    def score(self, failed_max: float) -> float:
+    def score(self, per_share: float, min_cost: float) -> float:
         if self.error:
             return 0.0
         share = self.unexpected_share
-        passing = 1.0 if share is None else 1.0 - share
-        if not self.success:
-            passing = min(passing if share is not None else 0.0, failed_max)
-        return passing
+        if self.success:
+            return 1.0 if share is None else 1.0 - share
+        if share is None:
+            return 0.0
+        return 1.0 - min(1.0, max(min_cost, share * per_share))
 
 
 @dataclass
@@ -74,7 +78,7 @@ def score(outcomes: list[Outcome], settings: QualitySettings, timeliness: float 
     for outcome in outcomes:
         exp = outcome.expectation
         weight = settings.severity_weights[exp.severity]
-        value = outcome.score(settings.failed_max)
+        value = outcome.score(settings.failed.per_share[exp.severity], settings.failed.min_cost)
         sums[exp.dimension][0] += weight * value
         sums[exp.dimension][1] += weight
         for column in exp.columns:

@@ -35,6 +35,21 @@ class DataDocsSettings(_Strict):
     keep_validations: int = Field(30, ge=1)
 
 
+class FailedSettings(_Strict):
+    # What a failed rule costs: the share of rows it breaks times this, by severity ...
+    per_share: dict[str, float] = Field(default_factory=lambda: {"error": 10.0, "warn": 5.0})
+    # ... and never less than this, however few rows break it.
+    min_cost: float = Field(0.02, ge=0, le=1)
+
+    @field_validator("per_share")
+    @classmethod
+    def _both_severities(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = {"error", "warn"} - set(value)
+        if missing or any(v < 0 for v in value.values()):
+            raise ValueError(f"give a non-negative factor for error and warn (missing: {sorted(missing)})")
+        return value
+
+
 class QualitySettings(SettingsFile):
     FILE = "quality.yaml"
 
@@ -49,7 +64,7 @@ class QualitySettings(SettingsFile):
         }
     )
     severity_weights: dict[str, float] = Field(default_factory=lambda: {"error": 1.0, "warn": 0.5})
-    failed_max: float = Field(0.5, ge=0, le=1)
+    failed: FailedSettings = Field(default_factory=FailedSettings)
     timeliness: TimelinessSettings = Field(default_factory=TimelinessSettings)
     results: ResultSettings = Field(default_factory=ResultSettings)
     recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)

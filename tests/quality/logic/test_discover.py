@@ -31,6 +31,11 @@ def test_the_survey_s_accounting_identities_are_found_with_the_rows_that_break_t
     breaking = {frame.id[p] for p in revenue.examples}
     # RET03 reports other revenue of -33 where 33 makes the total add up.
     assert "RET03" in breaking and revenue.breaks == 4
+    # A missing term is a question where the total is there: RET60's turnover of 1 against a total
+    # of 1,411, RET32's 971 against 107; totals equal to their one present term pass.
+    assert {"RET60", "RET32", "RET05"} <= breaking and revenue.questioned == 3
+    assert not {"RET02", "RET14"} & breaking
+    assert "3 more have a term missing" in revenue.expectation(["id"])["meta"]["note"]
     breaking = {frame.id[p] for p in profit.examples}
     # RET01: profit is revenue plus costs (a sign error); RET19 and RET36: costs in euros, not thousands.
     assert {"RET01", "RET19", "RET36"} <= breaking
