@@ -35,7 +35,7 @@ def dataset_facts(conn: psycopg.Connection, ds: Dataset) -> tuple[DatasetFacts, 
             (ds.name, version),
         )
     }
-    facts = DatasetFacts(ds.name, int(rows), columns, list(ds.primary_key), list(ds.recipes))
+    facts = DatasetFacts(ds.name, int(rows), columns, list(ds.primary_key), list(ds.recipes), ds.group)
     if _table_exists(conn, "nex.quality_scores"):
         row = conn.execute(
             "select score, checks_passed, failed from nex.quality_scores where dataset = %s "

@@ -141,3 +141,35 @@ def test_a_planted_leak_is_blocked_with_the_reason(trained, conn):
     version = registry.client().get_model_version(recipe.registered_model, "1")
     assert version.tags["nex.status"] == "rejected"
     assert "validity/no_leaked_feature" in version.tags["nex.evaluation_reason"]
+
+
+def test_gaps_and_reports_name_only_the_recipes_of_their_own_table(drafted, trained, dagster_instance, conn):
+    # The wage survey and the panel of males share `wage`, `year` and `rownames`; neither's recipe
+    # is the other's.
+    from nex_assets.reports.collect import applicable_recipes
+
+    root, catalog, recipes, _ = drafted
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEX_RECIPES_DIR", str(recipes))
+        mp.setenv("NEX_EVALUATION_PACKS_DIR", str(ROOT / "evaluation_packs"))
+        fresh = Catalog(catalog.datasets, project_dir=root, landing_dir=root / "landing")
+        keys = [dg.AssetKey([n, "knowledge_gaps"]) for n in ("unseen_wage", "unseen_males", "unseen_fishing")]
+        result = (
+            with_resources(fresh)
+            .resolve_implicit_global_asset_job_def()
+            .execute_in_process(instance=dagster_instance, asset_selection=keys)
+        )
+        assert result.success
+        gaps = conn.execute(
+            "select dataset, recipe from nex.knowledge_gaps where dataset = any(%s) order by 1, 2",
+            (["unseen_wage", "unseen_males", "unseen_fishing"],),
+        ).fetchall()
+        assert gaps == [
+            ("unseen_fishing", "unseen_fishing_mode"),
+            ("unseen_fishing", "unseen_fishing_next_best_action"),
+            ("unseen_males", "unseen_males_regression"),
+            ("unseen_wage", "unseen_wage_regression"),
+        ]
+        wage = next(d for d in catalog.datasets if d.name == "unseen_wage")
+        found, _ = applicable_recipes(conn, wage)
+        assert [n.name for n in found] == ["unseen_wage_regression"]

@@ -2,8 +2,11 @@
 
 Computed from facts only (the column profiles, the quality score, the recipes' inputs), so the
 same data always gives the same gaps; an LLM may phrase the summary, never decide the gaps.
-A recipe applies to a dataset when the dataset declares it (``recipes:`` in its YAML), holds the
-recipe's target, or holds at least ``min_input_share`` of the recipe's inputs.
+A recipe applies to a dataset when the dataset declares it (``recipes:`` in its YAML), when it is
+the dataset's own recipe (``dataset:`` names it, or its input reads the dataset's raw table), or
+when it is a recipe of the dataset's group and the dataset holds its target or at least
+``min_input_share`` of its inputs. A recipe of another dataset never applies, whatever columns the
+two share: two unrelated tables both have an ``id`` and a ``price``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class DatasetFacts:
     columns: dict[str, ColumnFacts]
     primary_key: list[str] = field(default_factory=list)
     declared_recipes: list[str] = field(default_factory=list)
+    group: str = ""
     quality_score: float | None = None
     quality_passed: bool | None = None
     quality_failed: int = 0
@@ -65,7 +69,13 @@ class Gap:
 
 
 def applies(needs: RecipeNeeds, ds: DatasetFacts, settings: GapSettings) -> bool:
-    if needs.name in ds.declared_recipes or needs.target in ds.columns:
+    if needs.name in ds.declared_recipes:
+        return True
+    if needs.dataset == ds.name or f"raw.{ds.name}" in needs.tables:
+        return True
+    if needs.dataset and needs.dataset != ds.group:
+        return False  # another dataset's recipe
+    if needs.target in ds.columns:
         return True
     present = sum(1 for c in set(needs.inputs) if c in ds.columns)
     return present / len(set(needs.inputs)) >= settings.min_input_share
@@ -76,8 +86,11 @@ def _where_else(column: str, ds: DatasetFacts, others: list[DatasetFacts]) -> st
     for other in others:
         if other.name == ds.name or column not in other.columns:
             continue
+        # A key of the other table: its declared primary key, else an identifier unique on its rows.
         keys = [k for k in other.primary_key if k in ds.columns] or [
-            c for c in other.columns if c in ds.columns and other.columns[c].inferred_type == "identifier"
+            c
+            for c, f in other.columns.items()
+            if c in ds.columns and f.inferred_type == "identifier" and f.distinct_count >= other.rows > 0
         ]
         if keys:
             return f"join {other.name} on {', '.join(keys)}: it holds `{column}`"

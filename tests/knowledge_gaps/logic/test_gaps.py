@@ -101,3 +101,29 @@ def test_settings_file(tmp_path):
     path.write_text("min_rowz: 5\n")
     with pytest.raises(ValueError, match=r"kg\.yaml"):
         settings.load(GapSettings, path)
+
+
+def test_another_datasets_recipe_never_applies_whatever_columns_the_two_share():
+    # A fishing survey and a diamonds table both hold `id` and `price`; the diamonds recipe is theirs.
+    diamonds = kg.RecipeNeeds(
+        "diamonds_regression", "regression", "price", (), ("carat", "cut"), "diamonds", ("raw.diamonds",)
+    )
+    fishing = facts(
+        "fishing",
+        1182,
+        {"id": (0, 1182, "identifier"), "price": (0, 900, "numeric"), "mode": (0, 4, "categorical")},
+        group="datasets",
+    )
+    own = facts(
+        "diamonds", 53940, {"price": (0, 11602, "numeric"), "carat": (0, 273, "numeric")}, group="datasets"
+    )
+    settings = GapSettings()
+    assert not kg.applies(diamonds, fishing, settings)
+    assert kg.applies(diamonds, own, settings)
+    # A recipe of the group still applies to the members holding its target.
+    grouped = kg.RecipeNeeds("retail_pricing", "pricing", "price", (), (), "datasets", ("marts.x",))
+    assert kg.applies(grouped, fishing, settings)
+    # No join is suggested on an `id` that is not the other table's key.
+    survey = facts("survey", 60, {"id": (0, 12, "identifier"), "carat": (0, 30, "numeric")})
+    missing = {g.column: g for g in kg.find_gaps(diamonds, own, [own, survey], settings)}
+    assert "join survey" not in missing["cut"].suggestion
