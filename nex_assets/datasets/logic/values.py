@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Written for "no value" by spreadsheets, R, SAS and databases (compared trimmed and lower-cased).
 MISSING = ("", "na", "n/a", "#n/a", "null", "none", "nan", "-", "--", "?", ".", "missing")
@@ -79,6 +83,56 @@ class Conversion:
         if self.decimal != ".":
             expr = f"replace({expr}, '{self.decimal}', '.')"
         return f"({expr})::{self.target}"
+
+    def apply(self, values: pd.Series) -> pd.Series:
+        """The values as the load will store them, converted in Python the way ``sql`` does in
+        PostgreSQL: what `nex add` infers keys, kinds and the time column from."""
+        import pandas as pd
+
+        text = values.astype("string").str.strip()
+        text = text.where(~text.str.lower().isin(MISSING))
+        if self.target in ("date", "timestamp"):
+            fmt = _strftime(self.pattern)
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+            if "%B" in fmt:  # month names, full or abbreviated, as PostgreSQL reads them
+                parsed = parsed.fillna(pd.to_datetime(text, format=fmt.replace("%B", "%b"), errors="coerce"))
+            return (
+                parsed.dt.date.astype(object).where(parsed.notna(), None) if self.target == "date" else parsed
+            )
+        if self.strip:
+            text = text.str.replace(f"[{re.escape(self.strip)}]", "", regex=True)
+        if self.thousands:
+            text = text.str.replace(self.thousands, "", regex=False)
+        if self.decimal != ".":
+            text = text.str.replace(self.decimal, ".", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce")
+        return numbers.astype("Int64") if self.target == "bigint" else numbers.astype(float)
+
+
+# PostgreSQL's to_date templates as Python's strptime directives (the ones ``_dates`` writes).
+_TEMPLATE = [
+    ("FMMonth", "%B"),
+    ("FMMon", "%b"),
+    ("YYYY", "%Y"),
+    ("YY", "%y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("HH24", "%H"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+]
+
+
+def _strftime(pattern: str) -> str:
+    out, i = "", 0
+    while i < len(pattern):
+        for template, directive in _TEMPLATE:
+            if pattern.startswith(template, i):
+                out, i = out + directive, i + len(template)
+                break
+        else:
+            out, i = out + pattern[i], i + 1
+    return out
 
 
 def is_missing(value: str) -> bool:

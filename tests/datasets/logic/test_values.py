@@ -84,3 +84,38 @@ def test_phone_numbers_and_other_badly_grouped_digits_stay_text():
     assert recognise(["+44 7123 456789", "+44 7999 123456"]) is None
     assert recognise(["0044 20 7946 0958"]) is None
     assert recognise(["12 345", "1 234 567"]).target == "bigint"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["03/15/2024", "12/01/2023", "NA"],
+        ["15.03.2024", "01.02.2023", ""],
+        ["Mar 15, 2024", "Dec 1, 2023"],
+        ["March 15, 2024", "December 1, 2023"],
+        ["15 Mar 2024", "1 Dec 2023"],
+        ["03/15/2024 14:30", "12/01/2023 09:05"],
+        ["1.234,5", "2,25", "n/a", "0,5"],
+        ["$1,200", "$3", "-"],
+        ["12%", "7,5%"],
+        ["3", "NA", "17"],
+    ],
+)
+def test_python_reads_each_value_as_postgresql_will_store_it(values, conn):
+    import datetime as dt
+
+    import pandas as pd
+
+    def plain(v):
+        if v is None or v is pd.NaT or (not isinstance(v, (str, dt.date)) and pd.isna(v)):
+            return None
+        if isinstance(v, pd.Timestamp):
+            return v.to_pydatetime()
+        return v if isinstance(v, dt.date) else float(v)
+
+    found = recognise(values)
+    expression = found.sql("v").replace("%", "%%")  # a literal percent sign, not a placeholder
+    rows = conn.execute(
+        f"select {expression} from unnest(%s::text[]) with ordinality as t(v, n) order by n", (values,)
+    ).fetchall()
+    assert [plain(v) for v in found.apply(pd.Series(values))] == [plain(r[0]) for r in rows]
