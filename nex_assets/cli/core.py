@@ -148,14 +148,21 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     instance.prepare()
     workspace = env.project_dir() / "workspace.yaml"
-    cmd = [env.executable("dagster"), "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    from nex_assets.core import services
+
+    # Another home's UI may hold the usual port: this one takes a free port and records it, so
+    # this home's commands find it (and never reload the other).
+    port = args.port or services.free_port(args.host, 3000)
+    cmd = [env.executable("dagster"), "dev", "-w", str(workspace), "-h", args.host, "-p", str(port)]
+    url = f"http://{args.host}:{port}"
+    print(f"Dagster UI on {url} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
     # Studio beside it, on its own port; it stops with `nex dev`.
     studio = (
         None if args.no_studio else subprocess.Popen([env.executable("nex"), "studio"], cwd=env.project_dir())
     )
     try:
-        return subprocess.run(cmd, cwd=env.project_dir()).returncode
+        with services.recorded("dagster_ui", url):
+            return subprocess.run(cmd, cwd=env.project_dir()).returncode
     finally:
         if studio is not None:
             studio.terminate()
@@ -205,6 +212,6 @@ def register(sub) -> None:
 
     dev = sub.add_parser("dev", help="the Dagster UI and daemon on the platform's database")
     dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--port", type=int, default=None, help="3000 unless another home's UI holds it")
     dev.add_argument("--no-studio", action="store_true", help="the Dagster UI alone, without NEX Studio")
     dev.set_defaults(func=cmd_dev)

@@ -14,12 +14,16 @@ def cmd_studio(args: argparse.Namespace) -> int:
 
     studio = settings.load(StudioSettings)
     host = args.host or os.environ.get("NEX_STUDIO_HOST") or studio.host
-    port = args.port or int(os.environ.get("NEX_STUDIO_PORT") or studio.port)
+    from nex_assets.core import services
     from nex_assets.studio.app import serve
 
+    chosen = args.port or os.environ.get("NEX_STUDIO_PORT")
+    # The configured port unless another home's Studio holds it (then a free one, said below).
+    port = int(chosen) if chosen else services.free_port(host, studio.port)
     print(f"NEX Studio on http://{host}:{port}", flush=True)
     try:
-        serve(host, port)
+        with services.recorded("studio", f"http://{host}:{port}"):
+            serve(host, port)
     except StartRefused as exc:
         print(f"nex: {exc}", file=sys.stderr)
         return 2

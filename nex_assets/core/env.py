@@ -269,8 +269,13 @@ class LLMEndpoint:
 
 
 def dagster_ui_url() -> str:
-    """Where people open the Dagster UI (links in run summaries and alerts); ``nex dev`` serves it."""
-    return os.environ.get("NEX_UI_URL", "http://127.0.0.1:3000").rstrip("/")
+    """Where people open the Dagster UI (links in run summaries and alerts): ``NEX_UI_URL``, else
+    where this home's ``nex dev`` serves it, else where it would."""
+    from nex_assets.core import services
+
+    return (os.environ.get("NEX_UI_URL") or services.running("dagster_ui") or "http://127.0.0.1:3000").rstrip(
+        "/"
+    )
 
 
 def llm_endpoint(default_model: str = "gpt-4o-mini") -> LLMEndpoint:

@@ -240,13 +240,19 @@ def add(
 
 
 def reload_code_location(url: str | None = None) -> bool:
-    """Asks a running Dagster webserver to reload the workspace, so a new dataset's assets appear;
-    False when none answers (nothing is running, or it is elsewhere)."""
+    """Asks this home's running Dagster webserver to reload the workspace, so a new dataset's assets
+    appear; False when none answers. Without ``NEX_DAGSTER_URL`` the webserver is the one this home's
+    ``nex dev`` recorded (``core/services.py``), never another home's on a usual port."""
     import json
     import urllib.error
     import urllib.request
 
-    base = (url or os.environ.get("NEX_DAGSTER_URL") or "http://127.0.0.1:3000").rstrip("/")
+    from nex_assets.core import services
+
+    base = url or os.environ.get("NEX_DAGSTER_URL") or services.running("dagster_ui")
+    if not base:
+        return False
+    base = base.rstrip("/")
     body = json.dumps({"query": "mutation { reloadWorkspace { __typename } }"}).encode()
     request = urllib.request.Request(
         f"{base}/graphql", data=body, headers={"Content-Type": "application/json"}, method="POST"

@@ -9,6 +9,7 @@ start.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.metadata
 import json
@@ -77,6 +78,9 @@ def installed(name: str, model: LocalModel) -> Installed | None:
         record = Installed(**json.loads(_manifest_path(name).read_text()))
     except (OSError, ValueError, TypeError):
         return None
+    # Recorded relative to the models folder where the file is inside it, so a copied or moved home
+    # finds its own copy.
+    record = dataclasses.replace(record, file=str((models_dir() / record.file).resolve()))
     try:
         size = Path(record.file).stat().st_size
     except OSError:
@@ -127,7 +131,11 @@ def install(name: str, model: LocalModel, *, force: bool = False) -> tuple[Insta
         return found, False
     record = _adopt(name, model) if model.path else _join(name, model)
     models_dir().mkdir(parents=True, exist_ok=True)
-    _write_json(_manifest_path(name), asdict(record))
+    stored = asdict(record)
+    folder, file = models_dir().resolve(), Path(record.file).resolve()
+    if file.is_relative_to(folder):
+        stored["file"] = str(file.relative_to(folder))
+    _write_json(_manifest_path(name), stored)
     return record, True
 
 

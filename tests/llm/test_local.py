@@ -125,6 +125,22 @@ def test_install_joins_the_parts_in_order_and_checks_the_hash(home, tmp_path, mo
     assert models.verify("tiny", model) == record
 
 
+def test_a_copied_home_finds_its_own_copy_of_the_model(home, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    model = parted_model(tmp_path / "site", [b"GGUF" + b"a" * 100, b"b" * 50])
+    models.install("tiny", model)
+    # The record names the file relative to the models folder: nothing in it points at this home.
+    assert json.loads((home / "llm" / "models" / "tiny.json").read_text())["file"] == "tiny.gguf"
+    copy = tmp_path / "copied_home"
+    shutil.copytree(home, copy)
+    shutil.rmtree(home)
+    monkeypatch.setenv("NEX_HOME", str(copy))
+    found = models.installed("tiny", model)
+    assert found is not None and Path(found.file) == copy / "llm" / "models" / "tiny.gguf"
+
+
 def test_a_wrong_hash_installs_nothing(home, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     model = parted_model(tmp_path / "site", [b"one", b"two"]).model_copy(update={"sha256": "0" * 64})
