@@ -32,7 +32,7 @@ class Listener:
                 continue
             self.connections += 1
             conn.recv(65536)
-            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}')
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
             conn.close()
 
     def close(self):
