@@ -47,7 +47,7 @@ def _text(path) -> str | None:
 
 
 def dictionary_asset(
-    ds: Dataset, catalog, settings: DictionarySettings, models: list[Model]
+    ds: Dataset, catalog, settings: DictionarySettings, models: list[Model], writer: str = "rule-based"
 ) -> dg.AssetsDefinition:
     @dg.asset(
         **dataset_asset(
@@ -62,7 +62,12 @@ def dictionary_asset(
             kinds={"postgres", "openai"},
             code_version="1",
             # The overrides people write win over generated text: editing them rebuilds the entry.
-            settings=(settings.model_dump(mode="json"), _text(overrides_path(catalog.project_dir, ds.name))),
+            # Who would write it too: once a model answers, what the rules wrote is written again.
+            settings=(
+                settings.model_dump(mode="json"),
+                _text(overrides_path(catalog.project_dir, ds.name)),
+                writer,
+            ),
             retry_policy=retry_policy(settings.retry),
         )
     )

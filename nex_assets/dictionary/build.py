@@ -42,6 +42,10 @@ class DictionaryError(RuntimeError):
     pass
 
 
+# The tag of an entry the rules wrote because the model asked gave nothing usable.
+MODEL_FAILED_TAG = "model-failed"
+
+
 @dataclass
 class BuildResult:
     entries: list[Entry]
@@ -160,12 +164,18 @@ class _Context:
                 self.rejected[column] = f"numbers {stray} are not in its facts: {parsed.description[:80]}"
                 parsed = None
         if parsed is None:
+            failed = client.model if client.configured else None
+            if failed:
+                # A model was asked and gave nothing usable: said in the tags and in `model`, and
+                # written again when another model (or this one after a profile change) answers.
+                fallback = fallback.model_copy(update={"tags": [*fallback.tags, MODEL_FAILED_TAG]})
             return self.entry(
                 column,
                 fallback,
                 writer=RULE_BASED,
                 source="rule-based",
                 status=RULE_BASED_STATUS,
+                model=failed,
                 prompt_hash=info.prompt_hash,
                 author=MACHINE_AUTHOR,
             )
@@ -217,7 +227,7 @@ def build_dictionary(
     ctx = _Context(ds, profiles)
     overrides = load_overrides(overrides_path(project_dir, ds.name), set(ctx.profiles))
     current = store.load_entries(conn, ds.name)
-    tasks = P.plan(current, ctx.hashes, overrides)
+    tasks = P.plan(current, ctx.hashes, overrides, model=client.model if client.configured else None)
     to_describe = [t.column for t in tasks if t.needs_writer]
     described = dict(zip(to_describe, client.map(lambda c: ctx.write(client, c), to_describe), strict=True))
     written, removed = [], []

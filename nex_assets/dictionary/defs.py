@@ -12,9 +12,14 @@ from nex_assets.llm import LLM
 
 
 def build(catalog) -> dg.Definitions:
+    from nex_assets.llm import endpoint
+    from nex_assets.llm.settings import LLMSettings
+
     settings = nex_settings.load(DictionarySettings)
     models = dbt_models(catalog)
+    writer = endpoint.writer(nex_settings.load(LLMSettings))
     assets = []
     for ds in catalog.datasets:
-        assets += [dictionary_asset(ds, catalog, settings, models.get(ds.name, [])), embeddings_asset(ds)]
+        made = dictionary_asset(ds, catalog, settings, models.get(ds.name, []), writer)
+        assets += [made, embeddings_asset(ds)]
     return dg.Definitions(assets=assets, resources={"llm": LLM})

@@ -5,6 +5,8 @@ Personal-data columns never become facts: no metric, trend or correlation is com
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from psycopg import sql
 
@@ -25,12 +27,17 @@ def _semantic(profile: dict) -> str | None:
     return (profile.get("stats") or {}).get("semantic_type")
 
 
+# "packpc", "gdp_percap": a quantity per head is a rate, whatever it counts.
+_PER_HEAD = re.compile(r"(pc|percap|percapita|per_capita)$")
+
+
 def _additive(profile: dict, unit: str | None, non_additive_words: list[str]) -> bool:
     """Sums make sense for amounts and counts that are never negative; prices, averages, rates and
     the like (named so), shares and other measures are averaged instead; codes and years never
     become measures at all (see ``compute``)."""
-    words = set(profile["column_name"].lower().split("_"))
-    if profile["stats"].get("negatives") or words & set(non_additive_words):
+    name = profile["column_name"].lower()
+    words = set(name.split("_"))
+    if profile["stats"].get("negatives") or words & set(non_additive_words) or _PER_HEAD.search(name):
         return False
     semantic = _semantic(profile)
     if semantic is not None:

@@ -74,3 +74,17 @@ def resolve(
 
         return Resolved(env.LLMEndpoint(None, name, None, None), chosen, connect)
     return Resolved(configured, chosen)
+
+
+def writer(settings: LLMSettings) -> str:
+    """Who would write text now: the model's name where an endpoint or the local model answers (or
+    would start on first use), else ``rule-based``. Cheap (a file read and a stat): the dictionary's
+    code version carries it, so text written by rules is written again once a model is there."""
+    from nex_assets.llm.client import RULE_BASED
+
+    resolved = resolve(settings)
+    if resolved.route is Route.OFF:
+        return RULE_BASED
+    if resolved.local or resolved.endpoint.base_url or resolved.endpoint.api_key:
+        return resolved.endpoint.model
+    return RULE_BASED

@@ -158,3 +158,39 @@ def test_a_broken_override_file_fails_the_asset_naming_the_file(
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = json.dumps(str(failure.event_specific_data.error))
     assert "retail_offers.yaml" in message and "no_such_column" in message
+
+
+def test_what_the_rules_wrote_without_a_model_is_written_again_once_one_answers(
+    world_project, dagster_instance, conn, monkeypatch, llm_server
+):
+    from nex_assets.core import settings as nex_settings
+    from nex_assets.llm import endpoint
+    from nex_assets.llm.settings import LLMSettings
+
+    key = dg.AssetKey(["retail_offers", "dictionary"])
+
+    def version(defs) -> str:
+        return defs.resolve_assets_def(key).code_versions_by_key[key]
+
+    for name in ("NEX_LLM_BASE_URL", "OPENAI_API_KEY", "NEX_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEX_LLM", "off")
+    catalog = world_project
+    selection = [dg.AssetKey(["retail_offers", s]) for s in ("raw", "profile", "dictionary")]
+    without = definitions(catalog)
+    materialize(without, dagster_instance, selection)
+    before = store.load_entries(conn, "retail_offers")
+    assert {e.source for e in before.values()} - {"override"} == {"rule-based"}
+    # A model answers now: the dictionary's version moves (so `nex run` recomputes it) ...
+    monkeypatch.delenv("NEX_LLM")
+    monkeypatch.setenv("NEX_LLM_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("NEX_LLM_MODEL", TEST_MODEL)
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key-not-secret")
+    assert endpoint.writer(nex_settings.load(LLMSettings)) == TEST_MODEL
+    defs = definitions(catalog)
+    assert version(defs) != version(without)
+    # ... and the entries the rules wrote are written by the model.
+    materialize(defs, dagster_instance, [key])
+    after = store.load_entries(conn, "retail_offers")
+    rewritten = [c for c, e in before.items() if e.source == "rule-based" and after[c].source == "llm"]
+    assert rewritten and len(rewritten) == sum(e.source == "rule-based" for e in before.values())

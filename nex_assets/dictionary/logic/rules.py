@@ -98,6 +98,11 @@ def meaning(name: str) -> str:
         head = re.match(r"^([a-z]+)(\d+)$", p)
         if head and head.group(1) in _MEANINGS:
             out.append(f"{_MEANINGS[head.group(1)]} {head.group(2)}")
+        elif len(parts) > 1 and p in _MEANINGS:
+            # Inside a longer name a word keeps its plain sense: `staff_costs` is staff costs, not
+            # "number of staff costs"; the unit in brackets belongs to the word alone.
+            plain = re.sub(r"^number of ", "", _MEANINGS[p])
+            out.append(re.sub(r" \(.*\)$", "", plain))
         else:
             out.append(_MEANINGS.get(p) or _WORDS.get(p, p))
     return " ".join(out)
@@ -118,6 +123,11 @@ def row_subject(dataset: str, primary_key: list[str], row_number: bool = False) 
         return named(primary_key[0])
     last = dataset.split("_")[-1]
     return entity(dataset) if last.endswith("s") and not last.endswith("ss") else "row"
+
+
+def _year(value: object) -> str:
+    """A year as it is written: 1985, never 1,985."""
+    return str(int(value)) if isinstance(value, int | float) and float(value).is_integer() else str(value)
 
 
 def _num(value: object) -> str:
@@ -144,9 +154,9 @@ def column_text(dataset: str, facts: dict, subject: str | None = None) -> Column
     if facts.get("personal_data"):
         parts.append(f"Personal data ({facts['personal_data']}); values are never shown.")
     elif semantic in ("identifier", "year") and facts.get("min") is not None:
-        # A code or a year has a range, never a meaningful mean.
+        # A code or a year has a range, never a meaningful mean; neither is written with separators.
         parts.append(
-            f"From {_num(facts['min'])} to {_num(facts['max'])}; "
+            f"From {_year(facts['min'])} to {_year(facts['max'])}; "
             f"{_num(facts['distinct_values'])} distinct values."
         )
     elif kind == "numeric" and facts.get("min") is not None:
@@ -169,13 +179,22 @@ def column_text(dataset: str, facts: dict, subject: str | None = None) -> Column
         tags.append("money")
     return ColumnText(
         description=" ".join(parts),
-        business_meaning=f"The {label} for each {subject}."
-        if semantic != "identifier" or facts.get("key_with")
-        else f"The {label} that names each {subject}.",
+        business_meaning=_business_meaning(label, subject, semantic, facts, unit),
         unit=unit,
         personal_data=bool(facts.get("personal_data")),
         tags=tags,
     )
+
+
+def _business_meaning(label: str, subject: str, semantic: str | None, facts: dict, unit: str | None) -> str:
+    """What the profile knows beyond the name, or nothing: "The staff costs for each row." says
+    nothing a reader did not know."""
+    if semantic == "identifier" and not facts.get("key_with"):
+        return f"The {label} that names each {subject}." if subject != "row" else ""
+    if subject == "row":
+        # No key says what a row is: only a unit or a grain is worth saying.
+        return f"Measured in {unit}." if unit else ""
+    return f"The {label} for each {subject}."
 
 
 def table_text(dataset: str, facts: dict, subject: str | None = None) -> TableText:
@@ -184,10 +203,20 @@ def table_text(dataset: str, facts: dict, subject: str | None = None) -> TableTe
     description = facts["description"].rstrip(".") + ". " if facts["description"] else ""
     columns = ", ".join(c["name"] for c in facts["columns"][:12])
     more = f" and {len(facts['columns']) - 12} more" if len(facts["columns"]) > 12 else ""
-    meaning = f"The {words(dataset)} data, one row per {subject}, for reporting and analysis."
+    grain = (
+        f"One row per {subject} ({key})"
+        if subject != "row"
+        else "No column or pair of columns identifies a row"
+        if not facts["primary_key"]
+        else f"Rows numbered by {key}"
+    )
+    meaning = (
+        f"The {words(dataset)} data, one row per {subject}."
+        if subject != "row"
+        else f"The {words(dataset)} data, {_num(facts['rows'])} rows."
+    )
     return TableText(
-        description=f"{description}One row per {subject} ({key}); {_num(facts['rows'])} rows, "
-        f"columns {columns}{more}.",
+        description=f"{description}{grain}; {_num(facts['rows'])} rows, columns {columns}{more}.",
         business_meaning=meaning,
         tags=["table", *dataset.split("_")[:1]],
     )

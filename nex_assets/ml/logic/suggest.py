@@ -196,7 +196,10 @@ def outcomes(facts: Facts) -> list[Column]:
     return [
         c
         for c in facts.columns
-        if c.words & OUTCOME_WORDS and c.semantic in (*MEASURES, "category", "flag") and not c.row_key
+        # A measure may differ on every row (wages, prices); a category that does names rows instead.
+        if c.words & OUTCOME_WORDS
+        and c.semantic in (*MEASURES, "category", "flag")
+        and not (c.semantic == "category" and c.row_key)
     ]
 
 
@@ -374,9 +377,7 @@ def _forecasting(facts: Facts, family: str, target: str | None):
     covariates = [
         c.name
         for c in facts.columns
-        if c.name not in {value.name, time.name, *keys}
-        and (c.semantic == "flag" or c.words & PRICE_WORDS)
-        and not c.row_key
+        if c.name not in {value.name, time.name, *keys} and (c.semantic == "flag" or c.words & PRICE_WORDS)
     ]
     roles = {"time": time.name, "series": keys, "horizon": 1, "covariates": covariates}
     why = {
@@ -415,6 +416,8 @@ def _pricing(facts: Facts, family: str, target: str | None):
     costs = [c for c in _named(facts.of("amount", "measure"), COST_WORDS) if c.name != price.name]
     time = _time(facts)
     entities = [c.name for c in facts.of("identifier") if not c.row_key and c.distinct <= 1000]
+    # A category of many units (46 states) is who the demand belongs to, not a group of slopes.
+    entities += [c.name for c in facts.of("category") if 20 < c.distinct <= 1000 and not c.row_key]
     # The keys that make each period's rows unique are the panel's units, whatever their type.
     entities += [k for k in facts.panel_keys.get(time.name, []) if time and k not in entities] if time else []
     groups = [c.name for c in facts.of("category") if 2 <= c.distinct <= 20 and c.name not in entities][:1]
@@ -433,10 +436,7 @@ def _pricing(facts: Facts, family: str, target: str | None):
     controls = [
         c.name
         for c in facts.columns
-        if c.name not in used
-        and c.semantic in (*MEASURES, "flag")
-        and not c.row_key
-        and c.name not in collinear
+        if c.name not in used and c.semantic in (*MEASURES, "flag") and c.name not in collinear
     ]
     roles: dict = {"price": price.name}
     why = {
@@ -591,6 +591,9 @@ def _article(word: str) -> str:
 def _entity(facts: Facts, exclude: set[str], row_key_ok: bool = False) -> str:
     candidates = [c for c in facts.of("identifier", "category") if not c.row_key and c.name not in exclude]
     named = [c for c in candidates if c.words & ENTITY_WORDS]
+    if row_key_ok:
+        # In a choice panel a category (a region) describes choosers; it does not name one.
+        candidates = [c for c in candidates if c.semantic == "identifier"]
     if not (named or candidates) and row_key_ok:
         # A choice table without a chooser id: every row is one chooser's one choice.
         candidates = [c for c in facts.of("identifier") if c.row_key and c.name not in exclude]

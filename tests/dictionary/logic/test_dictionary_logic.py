@@ -76,6 +76,38 @@ def test_rule_based_text_is_deterministic_and_phrased_from_facts():
     )
 
 
+def test_rule_based_text_says_nothing_empty_and_nothing_wrong():
+    # A year is written as a year; a word keeps its plain sense inside a longer name.
+    year = {
+        "column": "year",
+        "kind": "numeric",
+        "semantic": "year",
+        "min": 1985,
+        "max": 1995,
+        "distinct_values": 11,
+        "null_share": 0.0,
+    }
+    assert "From 1985 to 1995" in rules.column_text("cigarette", year, "state and year").description
+    assert rules.meaning("staff_costs") == "staff costs" and rules.meaning("staff") == "number of staff"
+    assert rules.meaning("pop16") == "population (people) 16"
+    # Where no key says what a row is, no sentence pretends to.
+    costs = {
+        "column": "staff_costs",
+        "kind": "numeric",
+        "semantic": "amount",
+        "min": 1.0,
+        "max": 9.0,
+        "mean": 3.0,
+        "null_share": 0.0,
+    }
+    text = rules.column_text("sbs2000", costs, "row")
+    assert text.business_meaning == "" and "for each row" not in text.description
+    table = rules.table_text(
+        "sbs2000", {"primary_key": [], "description": "", "rows": 60, "columns": [{"name": "staff"}]}, "row"
+    )
+    assert "One row per row" not in table.description and "No column or pair of columns" in table.description
+
+
 def _entry(column: str, profile_hash: str, source: str = "llm", prompt_hash: str = "p") -> Entry:
     return Entry(
         dataset="d",
@@ -112,6 +144,20 @@ def test_plan_describes_only_new_and_stale_entries_and_never_regenerates_overrid
     edited = load_overrides(path)
     assert P.plan({"c": current["c"]}, {"c": "old"}, edited)[0].reason == "override"
     assert P.plan({"c": current["c"]}, {"c": "old"}, load_overrides(tmp_path / "none.yaml"))[0].needs_writer
+
+
+def test_what_the_rules_wrote_is_written_again_once_a_model_answers(tmp_path):
+    none = load_overrides(tmp_path / "none.yaml")
+    current = {"a": _entry("a", "h", "rule-based"), "b": _entry("b", "h", "llm")}
+    hashes = {"a": "h", "b": "h"}
+    assert {t.reason for t in P.plan(current, hashes, none)} == {"unchanged"}
+    tasks = {t.column: t for t in P.plan(current, hashes, none, model="qwen")}
+    assert tasks["a"].reason == P.MODEL_AVAILABLE and tasks["a"].needs_writer
+    assert tasks["b"].reason == "unchanged"
+    # The model that failed on an entry is not asked again for it while nothing changed.
+    failed = {"a": current["a"].model_copy(update={"model": "qwen"})}
+    assert P.plan(failed, {"a": "h"}, none, model="qwen")[0].reason == "unchanged"
+    assert P.plan(failed, {"a": "h"}, none, model="bigger-model")[0].reason == P.MODEL_AVAILABLE
 
 
 def test_a_bad_override_file_is_an_error_naming_it(tmp_path):

