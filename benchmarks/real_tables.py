@@ -83,6 +83,8 @@ def main() -> None:
         NEX_DATASETS_DIR=str(folders["datasets"]),
         NEX_RECIPES_DIR=str(folders["recipes"]),
         NEX_SOURCE_DIRS=str(folders["data"]),
+        # The automatic suites of these tables belong to the run's home, not to the checkout.
+        NEX_EXPECTATIONS_DIR=str(home / "expectations"),
     )
     os.environ.pop("NEX_DATABASE_URL", None)
     os.environ.pop("MLFLOW_TRACKING_URI", None)
