@@ -271,11 +271,31 @@ class LLMEndpoint:
 def dagster_ui_url() -> str:
     """Where people open the Dagster UI (links in run summaries and alerts): ``NEX_UI_URL``, else
     where this home's ``nex dev`` serves it, else where it would."""
-    from nex_assets.core import services
+    found = os.environ.get("NEX_UI_URL") or service_url("dagster_ui") or "http://127.0.0.1:3000"
+    return found.rstrip("/")
 
-    return (os.environ.get("NEX_UI_URL") or services.running("dagster_ui") or "http://127.0.0.1:3000").rstrip(
-        "/"
-    )
+
+def service_record(name: str) -> Path:
+    """Where this home records a service it started (``core/services.py`` writes it)."""
+    return nex_home() / "run" / f"{name}.json"
+
+
+def service_url(name: str) -> str | None:
+    """The URL of ``name`` (``dagster_ui``, ``studio``) while this home runs it, else None."""
+    import json
+
+    try:
+        record = json.loads(service_record(name).read_text())
+        url, pid = str(record["url"]), int(record["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    return url
 
 
 def llm_endpoint(default_model: str = "gpt-4o-mini") -> LLMEndpoint:

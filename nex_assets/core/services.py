@@ -13,39 +13,19 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 from nex_assets.core import env
 
 
-def _path(name: str) -> Path:
-    return env.nex_home() / "run" / f"{name}.json"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
-
-
 def running(name: str) -> str | None:
     """The URL of ``name`` (``dagster_ui``, ``studio``) while this home runs it, else None."""
-    try:
-        record = json.loads(_path(name).read_text())
-        url, pid = str(record["url"]), int(record["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return url if _alive(pid) else None
+    return env.service_url(name)
 
 
 @contextlib.contextmanager
 def recorded(name: str, url: str, pid: int | None = None) -> Iterator[None]:
     """Records ``name`` at ``url`` for the time of the block (the record goes with it)."""
-    path = _path(name)
+    path = env.service_record(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"url": url, "pid": pid or os.getpid()}))

@@ -217,7 +217,9 @@ def test_a_recipe_with_no_champion_skips_its_predictions_and_the_run_succeeds(
             target="annual_revenue",
             pack="impossible",
         )
-        + FEATURES,
+        + FEATURES
+        # A registered model of its own: the sample world's scoring recipe has nex_retail.scoring.
+        + f"registered_as: {unique_name}.scoring\n",
     )
     # A catalog of its own: the session's has read the recipes folder already.
     defs = with_resources(
