@@ -45,8 +45,8 @@ def gather(conn: psycopg.Connection, dataset: str, target: str | None = None) ->
             facts.categories[c.name] = [v[0] for v in values]
     facts.correlations = _correlations(conn, table, columns, target)
     facts.meanings = _meanings(conn, dataset)
-    facts.sample = _sample(conn, table, columns)
     facts.leakage = nex_settings.load(MLSettings).leakage
+    facts.sample = _sample(conn, table, columns, facts.leakage.sample_rows)
     keys = [c for c in columns if c.semantic in ("identifier", "category") and c.distinct <= MAX_KEY_DISTINCT]
     keys = [c for c in keys if c.distinct < c.rows]
     for c in columns:
@@ -112,7 +112,7 @@ def _meanings(conn, dataset: str) -> dict[str, str]:
     return {name: text for name, text in rows}
 
 
-def _sample(conn, table, columns: list[Column]):
+def _sample(conn, table, columns: list[Column], limit: int):
     """A repeatable sample of the rows (``leakage.sample_rows`` at most), numbers as floats, for the
     leakage checks and the collinearity of controls with a price."""
     import pandas as pd
@@ -120,7 +120,6 @@ def _sample(conn, table, columns: list[Column]):
     wanted = [c for c in columns if c.semantic not in UNSAMPLED]
     if not wanted:
         return None
-    limit = nex_settings.load(MLSettings).leakage.sample_rows
     total = max(c.rows for c in columns)
     percent = min(100.0, 100.0 * 1.2 * limit / max(total, 1))
     cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in wanted)

@@ -19,6 +19,7 @@ mistaken for a copy of the target.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,7 @@ def _majority_by_value(keys: pd.Series, y: pd.Series) -> float:
         for key, label in zip(keys[train], y[train], strict=True):
             counts = table.setdefault(key, {})
             counts[label] = counts.get(label, 0) + 1
-        overall = max(set(y[train]), key=list(y[train]).count)
+        overall = Counter(y[train]).most_common(1)[0][0]
         guess = np.array([max(table[k], key=table[k].get) if k in table else overall for k in keys[test]])
         hits += int(np.sum(guess == y[test]))
     return hits / len(y)
